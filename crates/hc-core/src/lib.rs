@@ -1,0 +1,18 @@
+//! hc's domain: the data model and its diesel schema, database connections for
+//! SQLite, PostgreSQL and MySQL/MariaDB, configuration, and the pure logic of
+//! schedules and statuses that every hc service shares. No HTTP, templates or SMTP
+//! here: those live in the services.
+
+pub mod accounts;
+pub mod config;
+pub mod db;
+mod error;
+pub mod keys;
+pub mod models;
+pub mod schedule;
+pub mod schema;
+pub mod status;
+pub mod telemetry;
+pub mod time;
+
+pub use error::{Error, Result};

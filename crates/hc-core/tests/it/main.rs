@@ -1,0 +1,19 @@
+//! hc-core's integration tests, against a real database of the backend named by
+//! `HC_TEST_DB` (one test binary, to keep link time down).
+
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+mod accounts;
+mod connect;
+mod migrations;
+mod rows;
+
+use hc_core::db::{self, OnStart, Pool};
+use hc_test::TestDb;
+
+/// A migrated test database and a pool on it.
+pub fn migrated() -> (TestDb, Pool) {
+    let test_db = TestDb::new();
+    let pool = db::connect(&test_db.config, 4, OnStart::Migrate).expect("migrate the test database");
+    (test_db, pool)
+}

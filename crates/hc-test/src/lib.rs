@@ -1,0 +1,131 @@
+//! A fresh, empty database for each test, on the backend the run is for:
+//! `HC_TEST_DB=sqlite` (default; a temporary file), `postgres` or `mysql` (a new
+//! database `hc_t_<random>` on the local server, dropped afterwards). Server
+//! addresses come from `HC_TEST_PG_URL` and `HC_TEST_MYSQL_URL`, defaulting to the
+//! servers of the development machine.
+
+#![expect(clippy::expect_used, reason = "test support: a broken test database should stop the test loudly")]
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use hc_core::config::{Backend, DbConfig, Secret};
+
+const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const DEFAULT_MYSQL: &str = "mysql://root@127.0.0.1:3306/test";
+
+/// The backend this test run is for.
+pub fn backend() -> Backend {
+    match std::env::var("HC_TEST_DB").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("mysql") | Ok("mariadb") => Backend::Mysql,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("HC_TEST_DB={other:?}: use sqlite, postgres or mysql"),
+    }
+}
+
+/// An empty database that disappears with this value. Nothing is migrated yet.
+pub struct TestDb {
+    pub config: DbConfig,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+    Mysql { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        Self::on(backend())
+    }
+
+    pub fn on(backend: Backend) -> Self {
+        let name = format!("hc_t_{:016x}", rand::random::<u64>());
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                TestDb {
+                    config: DbConfig::sqlite(dir.path().join("hc.sqlite")),
+                    cleanup: Cleanup::Sqlite(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("HC_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG.into());
+                let mut admin = diesel::PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                let url = replace_db_name(&admin_url, &name);
+                TestDb {
+                    config: DbConfig::Postgres {
+                        conninfo: Secret::new(url),
+                        display: format!("test database {name}"),
+                    },
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+            Backend::Mysql => {
+                let admin_url = std::env::var("HC_TEST_MYSQL_URL").unwrap_or_else(|_| DEFAULT_MYSQL.into());
+                let mut admin = diesel::MysqlConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot reach MySQL/MariaDB at {admin_url}: {e}"));
+                admin
+                    .batch_execute(&format!(
+                        "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                    ))
+                    .expect("create test database");
+                let url = replace_db_name(&admin_url, &name);
+                TestDb {
+                    config: DbConfig::Mysql {
+                        url: Secret::new(url),
+                        display: format!("test database {name}"),
+                    },
+                    cleanup: Cleanup::Mysql { admin_url, name },
+                }
+            }
+        }
+    }
+
+    /// Environment variables that point an hc process at this database.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let url = match &self.config {
+            DbConfig::Sqlite { path, .. } => format!("sqlite://{}", path.display()),
+            DbConfig::Postgres { conninfo, .. } => conninfo.expose().to_owned(),
+            DbConfig::Mysql { url, .. } => url.expose().to_owned(),
+        };
+        vec![("DATABASE_URL".into(), url)]
+    }
+}
+
+impl Default for TestDb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let base = url.split('?').next().unwrap_or(url);
+    let (prefix, _) = base.rsplit_once('/').expect("a database URL with a path");
+    format!("{prefix}/{name}")
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // Best effort: a failed drop leaves a uniquely named database behind, which
+        // never disturbs another run.
+        match &self.cleanup {
+            Cleanup::Sqlite(_) => {}
+            Cleanup::Postgres { admin_url, name } => {
+                if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
+                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+            Cleanup::Mysql { admin_url, name } => {
+                if let Ok(mut admin) = diesel::MysqlConnection::establish(admin_url) {
+                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+DROP TABLE emails;
+DROP TABLE login_tokens;
+DROP TABLE token_buckets;
+DROP TABLE notifications;
+DROP TABLE channel_checks;
+DROP TABLE channels;
+DROP TABLE flips;
+DROP TABLE pings;
+DROP TABLE checks;
+DROP TABLE members;
+DROP TABLE projects;
+DROP TABLE profiles;
+DROP TABLE users;
