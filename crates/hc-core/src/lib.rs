@@ -11,6 +11,7 @@ pub mod keys;
 pub mod models;
 pub mod schedule;
 pub mod schema;
+pub mod shutdown;
 pub mod status;
 pub mod telemetry;
 pub mod time;

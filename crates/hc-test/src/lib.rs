@@ -98,6 +98,42 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A configuration for this database, with a fixed test secret and `extra`
+    /// variables on top.
+    pub fn hc_config(&self, extra: &[(&str, &str)]) -> hc_core::config::Config {
+        let mut vars: Vec<(String, String)> = vec![("SECRET_KEY".into(), "test-secret".into())];
+        vars.extend(self.env());
+        vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let env = hc_core::config::Env::new(|name| {
+            vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        });
+        hc_core::config::Config::from(&env).expect("a valid test configuration")
+    }
+
+    /// Applies the migrations and returns a pool.
+    pub fn migrated_pool(&self) -> hc_core::db::Pool {
+        hc_core::db::connect(&self.config, 8, hc_core::db::OnStart::Migrate).expect("migrate the test database")
+    }
+}
+
+/// A port that was free a moment ago, for starting a binary that binds by itself.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Waits until something accepts connections on `port` (or panics after `timeout`).
+pub fn wait_for_port(port: u16, timeout: std::time::Duration) {
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < timeout, "nothing listens on port {port} after {timeout:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 impl Default for TestDb {
     fn default() -> Self {
         Self::new()
