@@ -4,6 +4,7 @@
 //! here: those live in the services.
 
 pub mod accounts;
+pub mod alerts;
 pub mod config;
 pub mod db;
 mod error;

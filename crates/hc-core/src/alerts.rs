@@ -1,0 +1,116 @@
+//! The going-down pass of `sendalerts` (spec §3.6): checks whose `alert_after` has
+//! passed are looked at again; those now down are marked down and get a `timeout`
+//! flip, which is what later becomes a notification.
+//!
+//! Each change is conditional on the row still holding what was read (status and
+//! `alert_after`), so several daemons can run side by side, and a ping that arrives
+//! in between (it always moves `alert_after`) wins over the daemon.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::models::{Check, Flip};
+use crate::schema::{checks, flips};
+use crate::status::{Status, StoredStatus};
+use crate::Result;
+
+/// How many overdue checks one query fetches.
+const BATCH: i64 = 100;
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    /// Checks marked down (each with a new flip).
+    pub went_down: usize,
+    /// Checks not down yet, whose `alert_after` moved on.
+    pub rescheduled: usize,
+}
+
+/// Marks every overdue check down or reschedules it, until none is left.
+pub fn going_down_pass(conn: &mut DbConn, now: DateTime<Utc>) -> Result<PassReport> {
+    let mut report = PassReport::default();
+    loop {
+        let due: Vec<Check> = checks::table
+            .filter(checks::alert_after.lt(now.naive_utc()))
+            .filter(checks::status.ne(StoredStatus::Down.as_str()))
+            .order(checks::alert_after.asc())
+            .limit(BATCH)
+            .select(Check::as_select())
+            .load(conn)?;
+        if due.is_empty() {
+            return Ok(report);
+        }
+        let mut progressed = false;
+        for check in &due {
+            match examine(conn, check, now)? {
+                Outcome::WentDown => {
+                    report.went_down += 1;
+                    progressed = true;
+                }
+                Outcome::Rescheduled => {
+                    report.rescheduled += 1;
+                    progressed = true;
+                }
+                // Someone else changed it first; it no longer matches the query.
+                Outcome::Raced => progressed = true,
+            }
+        }
+        if !progressed {
+            return Ok(report);
+        }
+    }
+}
+
+enum Outcome {
+    WentDown,
+    Rescheduled,
+    Raced,
+}
+
+fn examine(conn: &mut DbConn, check: &Check, now: DateTime<Utc>) -> Result<Outcome> {
+    let unchanged = checks::table
+        .filter(checks::id.eq(check.id))
+        .filter(checks::status.eq(&check.status))
+        .filter(checks::alert_after.eq(check.alert_after));
+    let schedule = match check.parsed_schedule() {
+        Ok(schedule) => schedule,
+        Err(e) => {
+            // A schedule that cannot be evaluated must not stop alerts for everyone
+            // else: look at this one again in an hour.
+            tracing::error!(check.code = %check.code, error = %e, "cannot evaluate schedule");
+            let later = (now + Duration::hours(1)).naive_utc();
+            let n = diesel::update(unchanged).set(checks::alert_after.eq(later)).execute(conn)?;
+            return Ok(if n == 1 { Outcome::Rescheduled } else { Outcome::Raced });
+        }
+    };
+    let timing = check.timing(&schedule);
+    let deadline = timing.going_down_after();
+    if timing.status(now, false) != Status::Down {
+        let n = diesel::update(unchanged)
+            .set(checks::alert_after.eq(deadline.map(|d| d.naive_utc())))
+            .execute(conn)?;
+        return Ok(if n == 1 { Outcome::Rescheduled } else { Outcome::Raced });
+    }
+    let flip_time = deadline.unwrap_or(now);
+    conn.write_tx(|conn| {
+        let n = diesel::update(unchanged)
+            .set((checks::status.eq(StoredStatus::Down.as_str()), checks::alert_after.eq(None::<chrono::NaiveDateTime>)))
+            .execute(conn)?;
+        if n != 1 {
+            return Ok(Outcome::Raced);
+        }
+        let flip = Flip {
+            id: 0,
+            check_id: check.id,
+            created: flip_time.naive_utc(),
+            processed: None,
+            old_status: check.status.clone(),
+            new_status: StoredStatus::Down.as_str().to_owned(),
+            reason: "timeout".to_owned(),
+        };
+        diesel::insert_into(flips::table).values(&flip).execute(conn)?;
+        tracing::info!(check.code = %check.code, "check goes down");
+        Ok(Outcome::WentDown)
+    })
+}
