@@ -24,17 +24,18 @@ pub struct NewUser<'a> {
 pub fn normalize_email(email: &str) -> Result<String> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| {
-                // Django's validator also admits "localhost", handy on a test box.
-                !local.is_empty() && (domain == "localhost" || (domain.contains('.') && !domain.starts_with('.')))
-            })
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            // Django's validator also admits "localhost", handy on a test box.
+            !local.is_empty()
+                && (domain == "localhost" || (domain.contains('.') && !domain.starts_with('.')))
+        })
         && !email.contains(char::is_whitespace);
     if valid {
         Ok(email)
     } else {
-        Err(Error::invalid(format!("{email:?} is not an e-mail address")))
+        Err(Error::invalid(format!(
+            "{email:?} is not an e-mail address"
+        )))
     }
 }
 
@@ -50,13 +51,15 @@ pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>
 pub fn create_user(conn: &mut DbConn, new: &NewUser) -> Result<User> {
     let email = normalize_email(new.email)?;
     let password = match new.password {
-        Some(p) if p.is_empty() => return Err(Error::invalid("the password must not be empty")),
+        Some("") => return Err(Error::invalid("the password must not be empty")),
         Some(p) => keys::hash_password(p)?,
         None => String::new(),
     };
     conn.write_tx(|conn| {
         if find_user_by_email(conn, &email)?.is_some() {
-            return Err(Error::invalid(format!("a user with the address {email} already exists")));
+            return Err(Error::invalid(format!(
+                "a user with the address {email} already exists"
+            )));
         }
         let user = User {
             id: 0,
@@ -69,7 +72,9 @@ pub fn create_user(conn: &mut DbConn, new: &NewUser) -> Result<User> {
             date_joined: time::now().naive_utc(),
             last_login: None,
         };
-        diesel::insert_into(users::table).values(&user).execute(conn)?;
+        diesel::insert_into(users::table)
+            .values(&user)
+            .execute(conn)?;
         let user: User = users::table
             .filter(users::username.eq(&user.username))
             .select(User::as_select())
@@ -84,14 +89,19 @@ pub fn create_user(conn: &mut DbConn, new: &NewUser) -> Result<User> {
                 slug: "my-first-check".into(),
                 ..Check::new(Some(project.id), time::now().naive_utc())
             };
-            diesel::insert_into(checks::table).values(&check).execute(conn)?;
+            diesel::insert_into(checks::table)
+                .values(&check)
+                .execute(conn)?;
             let check_id: i64 = checks::table
                 .filter(checks::code.eq(&check.code))
                 .select(checks::id)
                 .first(conn)?;
             let channel_id = insert_email_channel(conn, &project, &user.email)?;
             diesel::insert_into(channel_checks::table)
-                .values(ChannelCheck { channel_id, check_id })
+                .values(ChannelCheck {
+                    channel_id,
+                    check_id,
+                })
                 .execute(conn)?;
         }
         Ok(user)
@@ -112,12 +122,18 @@ fn insert_project(conn: &mut DbConn, owner: &User, name: &str, badge_key: &str) 
         owner_id: owner.id,
         api_key: String::new(),
         api_key_readonly: String::new(),
-        badge_key: if badge_key.is_empty() { code.clone() } else { badge_key.to_owned() },
+        badge_key: if badge_key.is_empty() {
+            code.clone()
+        } else {
+            badge_key.to_owned()
+        },
         ping_key: None,
         show_slugs: false,
         created: time::now().naive_utc(),
     };
-    diesel::insert_into(projects::table).values(&project).execute(conn)?;
+    diesel::insert_into(projects::table)
+        .values(&project)
+        .execute(conn)?;
     Ok(projects::table
         .filter(projects::code.eq(&code))
         .select(Project::as_select())
@@ -139,7 +155,9 @@ fn insert_email_channel(conn: &mut DbConn, project: &Project, email: &str) -> Re
         last_error: String::new(),
         created: time::now().naive_utc(),
     };
-    diesel::insert_into(channels::table).values(&channel).execute(conn)?;
+    diesel::insert_into(channels::table)
+        .values(&channel)
+        .execute(conn)?;
     Ok(channels::table
         .filter(channels::code.eq(&channel.code))
         .select(channels::id)
@@ -169,7 +187,9 @@ pub fn create_project(
 ) -> Result<ProvisionedProject> {
     let email = normalize_email(owner_email)?;
     if name.chars().count() > 200 {
-        return Err(Error::invalid("the project name must be at most 200 characters"));
+        return Err(Error::invalid(
+            "the project name must be at most 200 characters",
+        ));
     }
     let owner = match find_user_by_email(conn, &email)? {
         Some(user) => user,
@@ -186,7 +206,11 @@ pub fn create_project(
             .filter(projects::owner_id.eq(owner.id))
             .count()
             .get_result(conn)?;
-        let badge_key = if owned == 0 { owner.username.clone() } else { String::new() };
+        let badge_key = if owned == 0 {
+            owner.username.clone()
+        } else {
+            String::new()
+        };
         let project = insert_project(conn, &owner, name, &badge_key)?;
         let rw = keys::new_api_key(KeyKind::ReadWrite, secret_key);
         let ro = keys::new_api_key(KeyKind::ReadOnly, secret_key);
@@ -218,9 +242,20 @@ mod tests {
 
     #[test]
     fn emails_are_lower_cased_and_checked() {
-        assert_eq!(normalize_email(" Ann@Example.ORG ").ok().as_deref(), Some("ann@example.org"));
+        assert_eq!(
+            normalize_email(" Ann@Example.ORG ").ok().as_deref(),
+            Some("ann@example.org")
+        );
         assert!(normalize_email("root@localhost").is_ok());
-        for bad in ["", "ann", "@x.org", "ann@", "ann@host", "a b@x.org", "ann@.org"] {
+        for bad in [
+            "",
+            "ann",
+            "@x.org",
+            "ann@",
+            "ann@host",
+            "a b@x.org",
+            "ann@.org",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
     }

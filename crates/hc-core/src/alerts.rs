@@ -80,8 +80,14 @@ fn examine(conn: &mut DbConn, check: &Check, now: DateTime<Utc>) -> Result<Outco
             // else: look at this one again in an hour.
             tracing::error!(check.code = %check.code, error = %e, "cannot evaluate schedule");
             let later = (now + Duration::hours(1)).naive_utc();
-            let n = diesel::update(unchanged).set(checks::alert_after.eq(later)).execute(conn)?;
-            return Ok(if n == 1 { Outcome::Rescheduled } else { Outcome::Raced });
+            let n = diesel::update(unchanged)
+                .set(checks::alert_after.eq(later))
+                .execute(conn)?;
+            return Ok(if n == 1 {
+                Outcome::Rescheduled
+            } else {
+                Outcome::Raced
+            });
         }
     };
     let timing = check.timing(&schedule);
@@ -90,12 +96,19 @@ fn examine(conn: &mut DbConn, check: &Check, now: DateTime<Utc>) -> Result<Outco
         let n = diesel::update(unchanged)
             .set(checks::alert_after.eq(deadline.map(|d| d.naive_utc())))
             .execute(conn)?;
-        return Ok(if n == 1 { Outcome::Rescheduled } else { Outcome::Raced });
+        return Ok(if n == 1 {
+            Outcome::Rescheduled
+        } else {
+            Outcome::Raced
+        });
     }
     let flip_time = deadline.unwrap_or(now);
     conn.write_tx(|conn| {
         let n = diesel::update(unchanged)
-            .set((checks::status.eq(StoredStatus::Down.as_str()), checks::alert_after.eq(None::<chrono::NaiveDateTime>)))
+            .set((
+                checks::status.eq(StoredStatus::Down.as_str()),
+                checks::alert_after.eq(None::<chrono::NaiveDateTime>),
+            ))
             .execute(conn)?;
         if n != 1 {
             return Ok(Outcome::Raced);
@@ -109,7 +122,9 @@ fn examine(conn: &mut DbConn, check: &Check, now: DateTime<Utc>) -> Result<Outco
             new_status: StoredStatus::Down.as_str().to_owned(),
             reason: "timeout".to_owned(),
         };
-        diesel::insert_into(flips::table).values(&flip).execute(conn)?;
+        diesel::insert_into(flips::table)
+            .values(&flip)
+            .execute(conn)?;
         tracing::info!(check.code = %check.code, "check goes down");
         Ok(Outcome::WentDown)
     })

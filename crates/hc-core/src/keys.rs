@@ -86,7 +86,11 @@ pub fn api_key_matches(stored: &str, presented: &str, secret_key: &str) -> bool 
     match stored.split_once('.') {
         Some((_, mac)) => {
             let is_new_format = presented.starts_with("hcw_") || presented.starts_with("hcr_");
-            is_new_format && bool::from(mac.as_bytes().ct_eq(hmac_hex(secret_key, presented).as_bytes()))
+            is_new_format
+                && bool::from(
+                    mac.as_bytes()
+                        .ct_eq(hmac_hex(secret_key, presented).as_bytes()),
+                )
         }
         None => bool::from(stored.as_bytes().ct_eq(presented.as_bytes())),
     }
@@ -169,7 +173,11 @@ mod tests {
     fn legacy_plaintext_keys_match_exactly() {
         let legacy = "abcdefghijklmnopqrstuvwxyz012345";
         assert!(api_key_matches(legacy, legacy, "s"));
-        assert!(!api_key_matches(legacy, "abcdefghijklmnopqrstuvwxyz012346", "s"));
+        assert!(!api_key_matches(
+            legacy,
+            "abcdefghijklmnopqrstuvwxyz012346",
+            "s"
+        ));
         assert!(!api_key_matches("", "", "s"));
         // A hashed stored value never matches a presented legacy-looking key.
         assert!(!api_key_matches("abcdefgh.00", legacy, "s"));
@@ -180,7 +188,9 @@ mod tests {
         for _ in 0..50 {
             let k = new_ping_key();
             assert_eq!(k.len(), 22);
-            assert!(k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+            assert!(k
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
         }
     }
 

@@ -99,7 +99,10 @@ impl Timing<'_> {
     /// The status at `now` (spec §3.4). Boundaries are inclusive.
     pub fn status(&self, now: DateTime<Utc>, with_started: bool) -> Status {
         if let Some(start) = self.last_start {
-            if start.checked_add_signed(self.grace).is_none_or(|deadline| now >= deadline) {
+            if start
+                .checked_add_signed(self.grace)
+                .is_none_or(|deadline| now >= deadline)
+            {
                 return Status::Down;
             }
             if with_started {
@@ -140,7 +143,11 @@ mod tests {
         }
     }
 
-    fn timing(schedule: &Schedule, status: StoredStatus, last_ping: Option<DateTime<Utc>>) -> Timing<'_> {
+    fn timing(
+        schedule: &Schedule,
+        status: StoredStatus,
+        last_ping: Option<DateTime<Utc>>,
+    ) -> Timing<'_> {
         Timing {
             status,
             last_ping,

@@ -29,7 +29,6 @@ pub fn isoformat(t: DateTime<Utc>) -> String {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 

@@ -14,14 +14,20 @@ pub async fn health(state: web::Data<State>) -> HttpResponse {
     })
     .await;
     match ok {
-        Ok(Ok(())) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("OK"),
+        Ok(Ok(())) => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("OK"),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "health check: database unavailable");
-            HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("database unavailable")
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain; charset=utf-8")
+                .body("database unavailable")
         }
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");
-            HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("unavailable")
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain; charset=utf-8")
+                .body("unavailable")
         }
     }
 }

@@ -24,7 +24,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Connects to the database (refusing one with pending migrations) and serves on
 /// `bind` until `shutdown` is cancelled.
-pub async fn serve(config: Config, bind: SocketAddr, shutdown: CancellationToken) -> Result<(), Error> {
+pub async fn serve(
+    config: Config,
+    bind: SocketAddr,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
     let listener = TcpListener::bind(bind).map_err(|e| Error::Bind(bind, e))?;
     let pool = connect(&config).await?;
     run(config, pool, listener, shutdown).await
@@ -40,7 +44,12 @@ pub async fn connect(config: &Config) -> Result<Pool, Error> {
 }
 
 /// Serves on an already bound listener (tests bind `127.0.0.1:0`).
-pub async fn run(config: Config, pool: Pool, listener: TcpListener, shutdown: CancellationToken) -> Result<(), Error> {
+pub async fn run(
+    config: Config,
+    pool: Pool,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
     let addr = listener.local_addr().map_err(Error::Io)?;
     tracing::info!(%addr, db = %config.db.describe(), "hc-ping is listening");
     let state = web::Data::new(State { config, pool });

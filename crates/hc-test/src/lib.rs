@@ -4,7 +4,10 @@
 //! addresses come from `HC_TEST_PG_URL` and `HC_TEST_MYSQL_URL`, defaulting to the
 //! servers of the development machine.
 
-#![expect(clippy::expect_used, reason = "test support: a broken test database should stop the test loudly")]
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a broken test database should stop the test loudly"
+)]
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
@@ -51,7 +54,8 @@ impl TestDb {
                 }
             }
             Backend::Postgres => {
-                let admin_url = std::env::var("HC_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG.into());
+                let admin_url =
+                    std::env::var("HC_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG.into());
                 let mut admin = diesel::PgConnection::establish(&admin_url)
                     .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
                 admin
@@ -67,7 +71,8 @@ impl TestDb {
                 }
             }
             Backend::Mysql => {
-                let admin_url = std::env::var("HC_TEST_MYSQL_URL").unwrap_or_else(|_| DEFAULT_MYSQL.into());
+                let admin_url =
+                    std::env::var("HC_TEST_MYSQL_URL").unwrap_or_else(|_| DEFAULT_MYSQL.into());
                 let mut admin = diesel::MysqlConnection::establish(&admin_url)
                     .unwrap_or_else(|e| panic!("cannot reach MySQL/MariaDB at {admin_url}: {e}"));
                 admin
@@ -104,16 +109,24 @@ impl TestDb {
     pub fn hc_config(&self, extra: &[(&str, &str)]) -> hc_core::config::Config {
         let mut vars: Vec<(String, String)> = vec![("SECRET_KEY".into(), "test-secret".into())];
         vars.extend(self.env());
-        vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        vars.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let env = hc_core::config::Env::new(|name| {
-            vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            vars.iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
         });
         hc_core::config::Config::from(&env).expect("a valid test configuration")
     }
 
     /// Applies the migrations and returns a pool.
     pub fn migrated_pool(&self) -> hc_core::db::Pool {
-        hc_core::db::connect(&self.config, 8, hc_core::db::OnStart::Migrate).expect("migrate the test database")
+        hc_core::db::connect(&self.config, 8, hc_core::db::OnStart::Migrate)
+            .expect("migrate the test database")
     }
 }
 
@@ -129,7 +142,10 @@ pub fn free_port() -> u16 {
 pub fn wait_for_port(port: u16, timeout: std::time::Duration) {
     let start = std::time::Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < timeout, "nothing listens on port {port} after {timeout:?}");
+        assert!(
+            start.elapsed() < timeout,
+            "nothing listens on port {port} after {timeout:?}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
@@ -154,7 +170,8 @@ impl Drop for TestDb {
             Cleanup::Sqlite(_) => {}
             Cleanup::Postgres { admin_url, name } => {
                 if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
-                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                    let _ = admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             }
             Cleanup::Mysql { admin_url, name } => {

@@ -28,7 +28,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Connects to the database (refusing one with pending migrations) and serves on
 /// `bind` until `shutdown` is cancelled.
-pub async fn serve(config: Config, bind: SocketAddr, shutdown: CancellationToken) -> Result<(), Error> {
+pub async fn serve(
+    config: Config,
+    bind: SocketAddr,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
     let listener = TcpListener::bind(bind).map_err(|e| Error::Bind(bind, e))?;
     let db_config = config.db.clone();
     let pool = web::block(move || db::connect(&db_config, 16, OnStart::RequireMigrated))
@@ -38,11 +42,20 @@ pub async fn serve(config: Config, bind: SocketAddr, shutdown: CancellationToken
 }
 
 /// Serves on an already bound listener (tests bind `127.0.0.1:0`).
-pub async fn run(config: Config, pool: Pool, listener: TcpListener, shutdown: CancellationToken) -> Result<(), Error> {
+pub async fn run(
+    config: Config,
+    pool: Pool,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
     let addr = listener.local_addr().map_err(Error::Io)?;
     let templates = Templates::load()?;
     tracing::info!(%addr, db = %config.db.describe(), site_root = %config.site_root, "hc-web is listening");
-    let state = web::Data::new(State { config, pool, templates });
+    let state = web::Data::new(State {
+        config,
+        pool,
+        templates,
+    });
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(routes))
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
@@ -60,6 +73,9 @@ pub async fn run(config: Config, pool: Pool, listener: TcpListener, shutdown: Ca
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::index));
     for version in ["v1", "v2", "v3"] {
-        cfg.route(&format!("/api/{version}/status/"), web::route().to(status::status));
+        cfg.route(
+            &format!("/api/{version}/status/"),
+            web::route().to(status::status),
+        );
     }
 }

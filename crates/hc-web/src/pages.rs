@@ -20,5 +20,7 @@ pub async fn index(state: web::Data<State>) -> Result<HttpResponse, Error> {
         ping_endpoint: &state.config.ping_endpoint,
     };
     let html = state.templates.render("index.html", &page)?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }

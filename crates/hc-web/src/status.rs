@@ -14,5 +14,7 @@ pub async fn status(state: web::Data<State>) -> Result<HttpResponse, Error> {
     })
     .await
     .map_err(|e| Error::Internal(e.to_string()))??;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body("OK"))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body("OK"))
 }

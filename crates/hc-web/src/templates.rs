@@ -17,7 +17,9 @@ impl Templates {
         let mut tera = Tera::default();
         let mut sources = Vec::new();
         for name in Files::iter() {
-            let Some(file) = Files::get(&name) else { continue };
+            let Some(file) = Files::get(&name) else {
+                continue;
+            };
             let text = String::from_utf8(file.data.into_owned())
                 .map_err(|_| tera::Error::msg(format!("template {name} is not UTF-8")))?;
             sources.push((name.into_owned(), text));
@@ -28,8 +30,13 @@ impl Templates {
         Ok(Templates { tera })
     }
 
-    pub fn render(&self, name: &str, context: &impl serde::Serialize) -> Result<String, tera::Error> {
-        self.tera.render(name, &tera::Context::from_serialize(context)?)
+    pub fn render(
+        &self,
+        name: &str,
+        context: &impl serde::Serialize,
+    ) -> Result<String, tera::Error> {
+        self.tera
+            .render(name, &tera::Context::from_serialize(context)?)
     }
 
     pub fn names(&self) -> Vec<&str> {

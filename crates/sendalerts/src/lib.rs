@@ -22,7 +22,9 @@ pub struct Cli {
 fn parse_interval(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if (0.01..=3600.0).contains(&v) => Ok(v),
-        _ => Err(format!("{s:?} is not a number of seconds from 0.01 to 3600")),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds from 0.01 to 3600"
+        )),
     }
 }
 
@@ -52,7 +54,9 @@ pub async fn run(pool: Pool, cli: &Cli, shutdown: CancellationToken) -> Result<(
         })
         .await;
         match report {
-            Ok(report) if report.went_down > 0 => tracing::info!(went_down = report.went_down, "pass done"),
+            Ok(report) if report.went_down > 0 => {
+                tracing::info!(went_down = report.went_down, "pass done")
+            }
             Ok(_) => {}
             // A database hiccup must not end the daemon: log it and try again.
             Err(e) if !cli.once => tracing::error!(error = %e, "pass failed"),

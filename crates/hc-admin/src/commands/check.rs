@@ -9,7 +9,10 @@ pub struct Opts {}
 
 pub fn run(_opts: Opts) -> anyhow::Result<()> {
     let config = Config::from_env()?;
-    println!("configuration: OK (SITE_ROOT={}, PING_ENDPOINT={})", config.site_root, config.ping_endpoint);
+    println!(
+        "configuration: OK (SITE_ROOT={}, PING_ENDPOINT={})",
+        config.site_root, config.ping_endpoint
+    );
     if config.email.enabled() {
         println!("e-mail: via {}:{}", config.email.host, config.email.port);
     } else {

@@ -17,7 +17,12 @@ pub struct Opts {
 pub fn run(config: &Config, opts: Opts) -> anyhow::Result<()> {
     let pool = super::migrated_pool(config)?;
     let mut conn = pool.get()?;
-    let project = accounts::create_project(&mut conn, &opts.owner, &opts.name, config.secret_key.expose())?;
+    let project = accounts::create_project(
+        &mut conn,
+        &opts.owner,
+        &opts.name,
+        config.secret_key.expose(),
+    )?;
     println!("{}", serde_json::to_string_pretty(&project)?);
     Ok(())
 }

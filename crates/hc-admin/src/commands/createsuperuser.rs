@@ -23,7 +23,9 @@ pub fn run(config: &Config, opts: Opts) -> anyhow::Result<()> {
     let email = match opts.email {
         Some(email) => email,
         None if interactive => prompt("Email: ")?,
-        None => return Err(UsageError("Missing or invalid required argument: --email".into()).into()),
+        None => {
+            return Err(UsageError("Missing or invalid required argument: --email".into()).into())
+        }
     };
     let email = accounts::normalize_email(&email).map_err(|e| UsageError(e.to_string()))?;
     let password = match opts.password {
@@ -36,7 +38,11 @@ pub fn run(config: &Config, opts: Opts) -> anyhow::Result<()> {
             }
             first
         }
-        None => return Err(UsageError("Missing or invalid required argument: --password".into()).into()),
+        None => {
+            return Err(
+                UsageError("Missing or invalid required argument: --password".into()).into(),
+            )
+        }
     };
     if password.is_empty() {
         return Err(UsageError("the password must not be empty".into()).into());

@@ -12,7 +12,11 @@ pub struct Opts {
 
 pub fn run(config: &Config, opts: Opts) -> anyhow::Result<()> {
     let target = config.db.describe();
-    let mode = if opts.check { Open::MustExist } else { Open::MayCreate };
+    let mode = if opts.check {
+        Open::MustExist
+    } else {
+        Open::MayCreate
+    };
     let mut conn = DbConn::open(&config.db, mode)?;
     if opts.check {
         let pending = db::pending_migrations(&mut conn)?;
@@ -21,7 +25,10 @@ pub fn run(config: &Config, opts: Opts) -> anyhow::Result<()> {
             return Ok(());
         }
         println!("{target}: pending migrations: {}", pending.join(", "));
-        anyhow::bail!("{} migration(s) pending; run `hc-admin migrate`", pending.len());
+        anyhow::bail!(
+            "{} migration(s) pending; run `hc-admin migrate`",
+            pending.len()
+        );
     }
     let applied = db::run_migrations(&mut conn)?;
     if applied.is_empty() {

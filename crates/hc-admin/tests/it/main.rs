@@ -1,7 +1,7 @@
 //! The `hc-admin` binary as an operator runs it, against the backend named by
 //! `HC_TEST_DB`.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
 mod accounts;
 mod migrate;

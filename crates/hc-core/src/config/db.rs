@@ -115,7 +115,9 @@ impl DbConfig {
         let bad = |why: &str| ConfigError::invalid("DATABASE_URL", why.to_owned());
         if let Some(rest) = url.strip_prefix("sqlite://") {
             if rest.is_empty() {
-                return Err(bad("sqlite:// needs a file path, e.g. sqlite:///var/lib/hc/hc.sqlite"));
+                return Err(bad(
+                    "sqlite:// needs a file path, e.g. sqlite:///var/lib/hc/hc.sqlite",
+                ));
             }
             return Ok(DbConfig::sqlite(rest));
         }
@@ -130,7 +132,8 @@ impl DbConfig {
                 "not a database URL; use postgres://USER:PASSWORD@HOST:PORT/NAME, mysql://USER:PASSWORD@HOST:PORT/NAME or sqlite:///path/to/hc.sqlite",
             ));
         };
-        let parsed = url::Url::parse(url).map_err(|e| bad(&format!("cannot parse the URL ({e})")))?;
+        let parsed =
+            url::Url::parse(url).map_err(|e| bad(&format!("cannot parse the URL ({e})")))?;
         let display = redacted(&parsed);
         match scheme {
             "postgres" | "postgresql" => Ok(DbConfig::Postgres {
@@ -158,16 +161,30 @@ impl DbConfig {
 
     fn postgres_from_parts(env: &Env) -> Result<Self, ConfigError> {
         let name = env.string("DB_NAME", "hc");
-        let user = env.opt_string("DB_USER").unwrap_or_else(|| "postgres".into());
+        let user = env
+            .opt_string("DB_USER")
+            .unwrap_or_else(|| "postgres".into());
         let host = env.opt_string("DB_HOST");
         let port = port(env)?;
         let password = env.secret("DB_PASSWORD")?;
-        let sslmode = env.opt_string("DB_SSLMODE").unwrap_or_else(|| "prefer".into());
-        const SSLMODES: [&str; 6] = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+        let sslmode = env
+            .opt_string("DB_SSLMODE")
+            .unwrap_or_else(|| "prefer".into());
+        const SSLMODES: [&str; 6] = [
+            "disable",
+            "allow",
+            "prefer",
+            "require",
+            "verify-ca",
+            "verify-full",
+        ];
         if !SSLMODES.contains(&sslmode.as_str()) {
             return Err(ConfigError::invalid(
                 "DB_SSLMODE",
-                format!("unknown mode {sslmode:?}, use one of {}", SSLMODES.join(", ")),
+                format!(
+                    "unknown mode {sslmode:?}, use one of {}",
+                    SSLMODES.join(", ")
+                ),
             ));
         }
         let target = env
@@ -204,13 +221,16 @@ impl DbConfig {
     fn mysql_from_parts(env: &Env) -> Result<Self, ConfigError> {
         let name = env.string("DB_NAME", "hc");
         let user = env.opt_string("DB_USER").unwrap_or_else(|| "root".into());
-        let host = env.opt_string("DB_HOST").unwrap_or_else(|| "localhost".into());
+        let host = env
+            .opt_string("DB_HOST")
+            .unwrap_or_else(|| "localhost".into());
         let port = port(env)?;
         let password = env.secret("DB_PASSWORD")?;
         let mut url = url::Url::parse("mysql://localhost/")
             .map_err(|e| ConfigError::invalid("DB_HOST", e.to_string()))?;
-        url.set_host(Some(&host))
-            .map_err(|e| ConfigError::invalid("DB_HOST", format!("{host:?} is not a host name ({e})")))?;
+        url.set_host(Some(&host)).map_err(|e| {
+            ConfigError::invalid("DB_HOST", format!("{host:?} is not a host name ({e})"))
+        })?;
         let _ = url.set_port(port);
         let _ = url.set_username(&user);
         if let Some(password) = &password {
@@ -325,12 +345,20 @@ mod tests {
             "dbname='hc' user='postgres' sslmode=prefer target_session_attrs='read-write' host='127.0.0.1' port=5432 password='p\\'w'"
         );
         assert_eq!(display, "postgres@127.0.0.1:5432/hc");
-        assert!(!format!("{db:?}").contains("p'w"), "password leaked into Debug");
+        assert!(
+            !format!("{db:?}").contains("p'w"),
+            "password leaked into Debug"
+        );
     }
 
     #[test]
     fn mysql_from_parts_is_an_escaped_url() {
-        let db = from(&[("DB", "mariadb"), ("DB_HOST", "127.0.0.1"), ("DB_PASSWORD", "a@b/c")]).unwrap();
+        let db = from(&[
+            ("DB", "mariadb"),
+            ("DB_HOST", "127.0.0.1"),
+            ("DB_PASSWORD", "a@b/c"),
+        ])
+        .unwrap();
         let DbConfig::Mysql { url, display } = &db else {
             panic!("{db:?}")
         };
@@ -344,23 +372,39 @@ mod tests {
         assert_eq!(db.backend(), Backend::Postgres);
         assert_eq!(db.describe(), "postgres u@h:1/n");
         let db = from(&[("DATABASE_URL", "mariadb://u@h/n")]).unwrap();
-        let DbConfig::Mysql { url, .. } = db else { panic!() };
+        let DbConfig::Mysql { url, .. } = db else {
+            panic!()
+        };
         assert_eq!(url.expose(), "mysql://u@h/n");
         let err = from(&[("DATABASE_URL", "postgres://h/n"), ("DB", "mysql")]).unwrap_err();
-        assert!(err.to_string().starts_with("DB: DB=mysql disagrees with DATABASE_URL"));
+        assert!(err
+            .to_string()
+            .starts_with("DB: DB=mysql disagrees with DATABASE_URL"));
     }
 
     #[test]
     fn unknown_backends_and_bad_urls_name_the_variable() {
         let err = from(&[("DB", "oracle")]).unwrap_err().to_string();
-        assert_eq!(err, "DB: unknown database backend \"oracle\", use sqlite, postgres or mysql");
-        let err = from(&[("DATABASE_URL", "redis://x")]).unwrap_err().to_string();
-        assert!(err.starts_with("DATABASE_URL: unknown database scheme \"redis\""), "{err}");
+        assert_eq!(
+            err,
+            "DB: unknown database backend \"oracle\", use sqlite, postgres or mysql"
+        );
+        let err = from(&[("DATABASE_URL", "redis://x")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("DATABASE_URL: unknown database scheme \"redis\""),
+            "{err}"
+        );
         let err = from(&[("DATABASE_URL", "hello")]).unwrap_err().to_string();
         assert!(err.starts_with("DATABASE_URL: not a database URL"), "{err}");
-        let err = from(&[("DB", "postgres"), ("DB_PORT", "99999")]).unwrap_err().to_string();
+        let err = from(&[("DB", "postgres"), ("DB_PORT", "99999")])
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("DB_PORT: "), "{err}");
-        let err = from(&[("DB", "postgres"), ("DB_SSLMODE", "maybe")]).unwrap_err().to_string();
+        let err = from(&[("DB", "postgres"), ("DB_SSLMODE", "maybe")])
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("DB_SSLMODE: unknown mode"), "{err}");
     }
 }

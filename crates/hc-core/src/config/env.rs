@@ -7,8 +7,10 @@ use super::{ConfigError, Secret};
 
 /// A source of variables: the process environment, or a map in tests.
 pub struct Env<'a> {
-    lookup: Box<dyn Fn(&str) -> Option<String> + 'a>,
+    lookup: Box<Lookup<'a>>,
 }
+
+type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
 impl<'a> Env<'a> {
     pub fn new(lookup: impl Fn(&str) -> Option<String> + 'a) -> Self {
@@ -75,9 +77,10 @@ impl<'a> Env<'a> {
         match self.get(name).as_deref().map(str::trim) {
             None | Some("") => Ok(default),
             Some("None") => Ok(None),
-            Some(text) => text.parse().map(Some).map_err(|_| {
-                ConfigError::invalid(name, format!("{text:?} is not a whole number"))
-            }),
+            Some(text) => text
+                .parse()
+                .map(Some)
+                .map_err(|_| ConfigError::invalid(name, format!("{text:?} is not a whole number"))),
         }
     }
 
@@ -163,6 +166,9 @@ mod tests {
         let e = Env::new(|k| vars.get(k).cloned());
         assert_eq!(e.secret("SECRET_KEY").unwrap().unwrap().expose(), "hunter2");
         let err = e.secret("MISSING").unwrap_err().to_string();
-        assert!(err.starts_with("MISSING_FILE: cannot read /nonexistent/x"), "{err}");
+        assert!(
+            err.starts_with("MISSING_FILE: cannot read /nonexistent/x"),
+            "{err}"
+        );
     }
 }

@@ -152,7 +152,10 @@ impl Config {
         let ping_body_limit = match env.opt_int("PING_BODY_LIMIT", Some(10_000))? {
             None => None,
             Some(n) => Some(usize::try_from(n).map_err(|_| {
-                ConfigError::invalid("PING_BODY_LIMIT", "must be 0 or more bytes, or None for no limit")
+                ConfigError::invalid(
+                    "PING_BODY_LIMIT",
+                    "must be 0 or more bytes, or None for no limit",
+                )
             })?),
         };
         let allowed_hosts = match env.list("ALLOWED_HOSTS") {
@@ -282,8 +285,16 @@ fn integrations(env: &Env) -> Result<IntegrationsConfig, ConfigError> {
         pushbullet_client_secret: env.secret("PUSHBULLET_CLIENT_SECRET")?,
         pushover_api_token: env.secret("PUSHOVER_API_TOKEN")?,
         pushover_subscription_url: env.opt_string("PUSHOVER_SUBSCRIPTION_URL"),
-        pushover_emergency_retry_delay: env.int_in("PUSHOVER_EMERGENCY_RETRY_DELAY", 300, 30..=86_400)?,
-        pushover_emergency_expiration: env.int_in("PUSHOVER_EMERGENCY_EXPIRATION", 86_400, 30..=10_800_000)?,
+        pushover_emergency_retry_delay: env.int_in(
+            "PUSHOVER_EMERGENCY_RETRY_DELAY",
+            300,
+            30..=86_400,
+        )?,
+        pushover_emergency_expiration: env.int_in(
+            "PUSHOVER_EMERGENCY_EXPIRATION",
+            86_400,
+            30..=10_800_000,
+        )?,
         rocketchat_enabled: env.bool("ROCKETCHAT_ENABLED", true)?,
         shell_enabled: env.bool("SHELL_ENABLED", false)?,
         signal_cli_socket: env.opt_string("SIGNAL_CLI_SOCKET"),
@@ -322,7 +333,10 @@ fn generated_secret_key(env: &Env, db: &DbConfig) -> Result<Secret, ConfigError>
     read_or_create_key(&path).map_err(|e| {
         ConfigError::invalid(
             "SECRET_KEY",
-            format!("not set, and cannot keep a generated one in {} ({e}); set SECRET_KEY", path.display()),
+            format!(
+                "not set, and cannot keep a generated one in {} ({e}); set SECRET_KEY",
+                path.display()
+            ),
         )
     })
 }
@@ -349,9 +363,9 @@ fn read_or_create_key(path: &Path) -> std::io::Result<Secret> {
             Ok(Secret::new(key))
         }
         // Another process made it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Ok(Secret::new(std::fs::read_to_string(path)?.trim().to_owned()))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(Secret::new(
+            std::fs::read_to_string(path)?.trim().to_owned(),
+        )),
         Err(e) => Err(e),
     }
 }
@@ -409,9 +423,16 @@ mod tests {
             ("PING_ENDPOINT", "not a url"),
         ] {
             let err = config(&[("SECRET_KEY", "k"), (var, value)]).unwrap_err();
-            assert!(err.to_string().starts_with(&format!("{var}: ")), "{var}: {err}");
+            assert!(
+                err.to_string().starts_with(&format!("{var}: ")),
+                "{var}: {err}"
+            );
         }
-        let err = config(&[("SECRET_KEY", "k"), ("EMAIL_USE_TLS", "True"), ("EMAIL_USE_SSL", "True")]);
+        let err = config(&[
+            ("SECRET_KEY", "k"),
+            ("EMAIL_USE_TLS", "True"),
+            ("EMAIL_USE_SSL", "True"),
+        ]);
         assert!(err.is_err());
     }
 
@@ -435,7 +456,11 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let c = config(&[("SECRET_KEY", "topsecret"), ("EMAIL_HOST_PASSWORD", "pw123")]).unwrap();
+        let c = config(&[
+            ("SECRET_KEY", "topsecret"),
+            ("EMAIL_HOST_PASSWORD", "pw123"),
+        ])
+        .unwrap();
         let shown = format!("{c:?}");
         assert!(!shown.contains("topsecret") && !shown.contains("pw123"));
     }

@@ -28,9 +28,15 @@ fn migration_error(e: impl std::fmt::Display) -> Error {
 /// Migrations not yet applied, oldest first.
 pub fn pending_migrations(conn: &mut DbConn) -> Result<Vec<String>, Error> {
     let pending = match conn {
-        DbConn::Sqlite(c) => c.pending_migrations(SQLITE).map(|m| m.iter().map(|m| m.name().version().as_owned()).collect()),
-        DbConn::Postgres(c) => c.pending_migrations(POSTGRES).map(|m| m.iter().map(|m| m.name().version().as_owned()).collect()),
-        DbConn::Mysql(c) => c.pending_migrations(MYSQL).map(|m| m.iter().map(|m| m.name().version().as_owned()).collect()),
+        DbConn::Sqlite(c) => c
+            .pending_migrations(SQLITE)
+            .map(|m| m.iter().map(|m| m.name().version().as_owned()).collect()),
+        DbConn::Postgres(c) => c
+            .pending_migrations(POSTGRES)
+            .map(|m| m.iter().map(|m| m.name().version().as_owned()).collect()),
+        DbConn::Mysql(c) => c
+            .pending_migrations(MYSQL)
+            .map(|m| m.iter().map(|m| m.name().version().as_owned()).collect()),
     };
     pending.map(names).map_err(migration_error)
 }
@@ -39,9 +45,15 @@ pub fn pending_migrations(conn: &mut DbConn) -> Result<Vec<String>, Error> {
 pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, Error> {
     with_migration_lock(conn, |conn| {
         let applied = match conn {
-            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE).map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
-            DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES).map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
-            DbConn::Mysql(c) => c.run_pending_migrations(MYSQL).map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
+            DbConn::Sqlite(c) => c
+                .run_pending_migrations(SQLITE)
+                .map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
+            DbConn::Postgres(c) => c
+                .run_pending_migrations(POSTGRES)
+                .map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
+            DbConn::Mysql(c) => c
+                .run_pending_migrations(MYSQL)
+                .map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
         };
         applied.map(names).map_err(migration_error)
     })
@@ -51,9 +63,15 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, Error> {
 pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, Error> {
     with_migration_lock(conn, |conn| {
         let reverted = match conn {
-            DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE).map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
-            DbConn::Postgres(c) => c.revert_all_migrations(POSTGRES).map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
-            DbConn::Mysql(c) => c.revert_all_migrations(MYSQL).map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
+            DbConn::Sqlite(c) => c
+                .revert_all_migrations(SQLITE)
+                .map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
+            DbConn::Postgres(c) => c
+                .revert_all_migrations(POSTGRES)
+                .map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
+            DbConn::Mysql(c) => c
+                .revert_all_migrations(MYSQL)
+                .map(|v| v.into_iter().map(|v| v.as_owned()).collect()),
         };
         reverted.map(names).map_err(migration_error)
     })
@@ -86,7 +104,8 @@ fn with_migration_lock<T>(
             result
         }
         DbConn::Mysql(c) => {
-            let got: Locked = diesel::sql_query("SELECT GET_LOCK('hc_migrate', 120) AS locked").get_result(c)?;
+            let got: Locked =
+                diesel::sql_query("SELECT GET_LOCK('hc_migrate', 120) AS locked").get_result(c)?;
             if got.locked != Some(1) {
                 return Err(Error::Migration(
                     "another process has held the migration lock for 2 minutes; is a migration stuck?".into(),

@@ -45,7 +45,9 @@ impl DbConn {
             DbConfig::Postgres { conninfo, .. } => {
                 PgConnection::establish(conninfo.expose()).map(DbConn::Postgres)
             }
-            DbConfig::Mysql { url, .. } => MysqlConnection::establish(url.expose()).map(DbConn::Mysql),
+            DbConfig::Mysql { url, .. } => {
+                MysqlConnection::establish(url.expose()).map(DbConn::Mysql)
+            }
         };
         let mut conn = conn.map_err(|e| connect_error(config, mode, &e.to_string()))?;
         conn.configure()
@@ -102,11 +104,14 @@ impl DbConn {
         // commit and rollback through it see the transaction begun above.
         match f(self) {
             Ok(value) => {
-                <Self as Connection>::TransactionManager::commit_transaction(self).map_err(E::from)?;
+                <Self as Connection>::TransactionManager::commit_transaction(self)
+                    .map_err(E::from)?;
                 Ok(value)
             }
             Err(e) => {
-                if let Err(rollback) = <Self as Connection>::TransactionManager::rollback_transaction(self) {
+                if let Err(rollback) =
+                    <Self as Connection>::TransactionManager::rollback_transaction(self)
+                {
                     tracing::warn!(error = %rollback, "rollback failed");
                 }
                 Err(e)
@@ -145,9 +150,9 @@ fn open_sqlite(path: &Path, mode: Open) -> diesel::ConnectionResult<SqliteConnec
 fn connect_error(config: &DbConfig, mode: Open, reason: &str) -> Error {
     let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     let hint = match config {
-        DbConfig::Sqlite { path, .. } if mode == Open::MustExist && !path.exists() => format!(
-            "the file does not exist; run `hc-admin migrate` to create it, or set DB_NAME to the right path"
-        ),
+        DbConfig::Sqlite { path, .. } if mode == Open::MustExist && !path.exists() => {
+            "the file does not exist; run `hc-admin migrate` to create it, or set DB_NAME to the right path".into()
+        }
         DbConfig::Sqlite { .. } => "check DB_NAME and the permissions of the file and its directory".into(),
         DbConfig::Postgres { .. } => {
             "check that PostgreSQL is running and DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (or DATABASE_URL) are right".into()
@@ -199,9 +204,19 @@ pub enum OnStart {
 /// Connects once (so a bad configuration fails here with one clear line), deals
 /// with migrations, then builds the pool.
 pub fn connect(config: &DbConfig, max_size: u32, on_start: OnStart) -> Result<Pool, Error> {
-    let is_default = matches!(config, DbConfig::Sqlite { is_default: true, .. });
+    let is_default = matches!(
+        config,
+        DbConfig::Sqlite {
+            is_default: true,
+            ..
+        }
+    );
     let may_migrate = on_start == OnStart::Migrate || is_default;
-    let mode = if may_migrate { Open::MayCreate } else { Open::MustExist };
+    let mode = if may_migrate {
+        Open::MayCreate
+    } else {
+        Open::MustExist
+    };
     let mut conn = DbConn::open(config, mode)?;
     if may_migrate {
         let applied = run_migrations(&mut conn)?;

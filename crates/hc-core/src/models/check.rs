@@ -111,7 +111,11 @@ impl Check {
     }
 
     /// The reported status at `now`.
-    pub fn status_at(&self, now: DateTime<Utc>, with_started: bool) -> Result<Status, ScheduleError> {
+    pub fn status_at(
+        &self,
+        now: DateTime<Utc>,
+        with_started: bool,
+    ) -> Result<Status, ScheduleError> {
         let schedule = self.parsed_schedule()?;
         Ok(self.timing(&schedule).status(now, with_started))
     }
@@ -128,7 +132,11 @@ impl Check {
 
     /// Tags split on spaces, empties dropped.
     pub fn tags_list(&self) -> Vec<&str> {
-        self.tags.split(' ').map(str::trim).filter(|t| !t.is_empty()).collect()
+        self.tags
+            .split(' ')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect()
     }
 }
 

@@ -10,7 +10,11 @@ pub enum CronError {
 pub struct CronExpr;
 impl CronExpr {
     pub fn parse(expr: &str) -> Result<Self, CronError> {
-        if expr.split_whitespace().count() == 5 { Ok(CronExpr) } else { Err(CronError::WrongNumberOfFields) }
+        if expr.split_whitespace().count() == 5 {
+            Ok(CronExpr)
+        } else {
+            Err(CronError::WrongNumberOfFields)
+        }
     }
     pub fn next_after(&self, after: DateTime<Utc>, _tz: Tz) -> Option<DateTime<Utc>> {
         Some(after + chrono::Duration::minutes(1))

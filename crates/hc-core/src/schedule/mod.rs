@@ -76,7 +76,12 @@ pub enum Schedule {
 
 impl Schedule {
     /// Builds the schedule from a check's stored fields.
-    pub fn from_fields(kind: &str, timeout_secs: i64, schedule: &str, tz: &str) -> Result<Self, ScheduleError> {
+    pub fn from_fields(
+        kind: &str,
+        timeout_secs: i64,
+        schedule: &str,
+        tz: &str,
+    ) -> Result<Self, ScheduleError> {
         let zone = || tz::zone(tz).ok_or_else(|| ScheduleError::UnknownZone(tz.to_owned()));
         match Kind::parse(kind) {
             Some(Kind::Simple) => Ok(Schedule::Simple {
@@ -96,7 +101,11 @@ impl Schedule {
 
     /// Parses a cron or OnCalendar expression by healthchecks' 5-field rule and
     /// insists that it matches at least once after `now`, as the API validates.
-    pub fn validate_expression(schedule: &str, tz: Tz, now: DateTime<Utc>) -> Result<Self, ScheduleError> {
+    pub fn validate_expression(
+        schedule: &str,
+        tz: Tz,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ScheduleError> {
         let parsed = match Kind::of_expression(schedule) {
             Kind::Cron => Schedule::Cron {
                 expr: CronExpr::parse(schedule)?,

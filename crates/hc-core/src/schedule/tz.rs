@@ -8,7 +8,10 @@ use chrono_tz::Tz;
 /// Legacy names and the zone healthchecks' API stores instead (sorted for binary search).
 const LEGACY: &[(&str, &str)] = &[
     ("Africa/Asmera", "Africa/Nairobi"),
-    ("America/Argentina/ComodRivadavia", "America/Argentina/Catamarca"),
+    (
+        "America/Argentina/ComodRivadavia",
+        "America/Argentina/Catamarca",
+    ),
     ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
     ("America/Catamarca", "America/Argentina/Catamarca"),
     ("America/Cordoba", "America/Argentina/Cordoba"),
@@ -155,7 +158,10 @@ mod tests {
         assert_eq!(LEGACY.len(), 113);
         assert!(LEGACY.windows(2).all(|w| w[0].0 < w[1].0));
         for (legacy, canonical) in LEGACY {
-            assert!(zone(canonical).is_some(), "{legacy} -> {canonical} is not a zone");
+            assert!(
+                zone(canonical).is_some(),
+                "{legacy} -> {canonical} is not a zone"
+            );
         }
     }
 
@@ -164,14 +170,25 @@ mod tests {
         assert_eq!(api_zone("Europe/Kiev").map(|z| z.0), Some("Europe/Kyiv"));
         assert_eq!(api_zone("Iceland").map(|z| z.0), Some("Africa/Abidjan"));
         assert_eq!(api_zone("US/Samoa").map(|z| z.0), Some("Pacific/Pago_Pago"));
-        assert_eq!(api_zone("Pacific/Samoa").map(|z| z.0), Some("Pacific/Samoa"));
+        assert_eq!(
+            api_zone("Pacific/Samoa").map(|z| z.0),
+            Some("Pacific/Samoa")
+        );
         assert!(zone("Europe/Kiev").is_none());
         assert!(zone("Europe/Kyiv").is_some());
     }
 
     #[test]
     fn utc_aliases_are_accepted_and_nonsense_is_not() {
-        for name in ["UTC", "GMT", "Etc/UTC", "Etc/GMT+5", "Etc/GMT-14", "Etc/Zulu", "Etc/Universal"] {
+        for name in [
+            "UTC",
+            "GMT",
+            "Etc/UTC",
+            "Etc/GMT+5",
+            "Etc/GMT-14",
+            "Etc/Zulu",
+            "Etc/Universal",
+        ] {
             assert!(api_zone(name).is_some(), "{name}");
         }
         for name in ["Factory", "Mars/Olympus", "", "utc"] {

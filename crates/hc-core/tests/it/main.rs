@@ -1,7 +1,7 @@
 //! hc-core's integration tests, against a real database of the backend named by
 //! `HC_TEST_DB` (one test binary, to keep link time down).
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
 mod accounts;
 mod connect;
@@ -14,6 +14,7 @@ use hc_test::TestDb;
 /// A migrated test database and a pool on it.
 pub fn migrated() -> (TestDb, Pool) {
     let test_db = TestDb::new();
-    let pool = db::connect(&test_db.config, 4, OnStart::Migrate).expect("migrate the test database");
+    let pool =
+        db::connect(&test_db.config, 4, OnStart::Migrate).expect("migrate the test database");
     (test_db, pool)
 }

@@ -4,11 +4,13 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use hc_core::db::{self, DbConn, Open, OnStart};
+use hc_core::db::{self, DbConn, OnStart, Open};
 use hc_test::TestDb;
 
 fn versions(backend: &str) -> BTreeSet<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(backend);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../migrations")
+        .join(backend);
     std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -19,8 +21,16 @@ fn versions(backend: &str) -> BTreeSet<String> {
 fn every_backend_has_the_same_migration_versions() {
     let sqlite = versions("sqlite");
     assert!(!sqlite.is_empty());
-    assert_eq!(sqlite, versions("postgres"), "postgres migrations differ from sqlite");
-    assert_eq!(sqlite, versions("mysql"), "mysql migrations differ from sqlite");
+    assert_eq!(
+        sqlite,
+        versions("postgres"),
+        "postgres migrations differ from sqlite"
+    );
+    assert_eq!(
+        sqlite,
+        versions("mysql"),
+        "mysql migrations differ from sqlite"
+    );
     for backend in ["sqlite", "postgres", "mysql"] {
         for version in &sqlite {
             for file in ["up.sql", "down.sql"] {
@@ -48,7 +58,10 @@ fn migrations_go_up_down_and_up_again() {
     assert_eq!(reverted, all);
     assert_eq!(db::pending_migrations(&mut conn).unwrap(), all);
     assert_eq!(db::run_migrations(&mut conn).unwrap(), all);
-    assert!(db::run_migrations(&mut conn).unwrap().is_empty(), "a second run has nothing to do");
+    assert!(
+        db::run_migrations(&mut conn).unwrap().is_empty(),
+        "a second run has nothing to do"
+    );
 }
 
 #[test]
@@ -57,10 +70,12 @@ fn services_refuse_an_unmigrated_database_and_name_the_command() {
     // Create the database (file) without migrating it.
     drop(DbConn::open(&test_db.config, Open::MayCreate).unwrap());
     let err = db::connect(&test_db.config, 2, OnStart::RequireMigrated)
-        .err()
-        .expect("an unmigrated database is refused")
+        .expect_err("an unmigrated database is refused")
         .to_string();
-    assert!(err.contains("pending") && err.contains("run `hc-admin migrate`"), "{err}");
+    assert!(
+        err.contains("pending") && err.contains("run `hc-admin migrate`"),
+        "{err}"
+    );
     assert!(!err.contains('\n'));
     db::connect(&test_db.config, 2, OnStart::Migrate).unwrap();
     db::connect(&test_db.config, 2, OnStart::RequireMigrated).unwrap();
@@ -85,5 +100,9 @@ fn processes_migrating_at_once_do_not_collide() {
     let total: usize = applied.iter().sum();
     let mut conn = DbConn::open(config, Open::MustExist).unwrap();
     assert!(db::pending_migrations(&mut conn).unwrap().is_empty());
-    assert_eq!(total, applied.iter().copied().max().unwrap(), "only one process applied migrations: {applied:?}");
+    assert_eq!(
+        total,
+        applied.iter().copied().max().unwrap(),
+        "only one process applied migrations: {applied:?}"
+    );
 }

@@ -7,7 +7,9 @@ use hc_test::{free_port, wait_for_port, TestDb};
 
 fn hc_ping(db: &TestDb) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hc-ping"));
-    cmd.env_clear().env("SECRET_KEY", "test").env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env_clear()
+        .env("SECRET_KEY", "test")
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in db.env() {
         cmd.env(k, v);
     }
@@ -16,11 +18,20 @@ fn hc_ping(db: &TestDb) -> Command {
 
 #[test]
 fn help_and_version() {
-    let out = Command::new(env!("CARGO_BIN_EXE_hc-ping")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hc-ping"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("--bind"));
-    let out = Command::new(env!("CARGO_BIN_EXE_hc-ping")).arg("--version").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("hc-ping {}", env!("CARGO_PKG_VERSION")));
+    let out = Command::new(env!("CARGO_BIN_EXE_hc-ping"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("hc-ping {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -31,11 +42,17 @@ fn refuses_an_unmigrated_database_with_one_line() {
         drop(hc_core::db::DbConn::open(&db.config, hc_core::db::Open::MayCreate).unwrap());
         assert!(path.exists());
     }
-    let out = hc_ping(&db).args(["--bind", &format!("127.0.0.1:{}", free_port())]).output().unwrap();
+    let out = hc_ping(&db)
+        .args(["--bind", &format!("127.0.0.1:{}", free_port())])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     let last = stderr.lines().last().unwrap_or_default();
-    assert!(last.starts_with("hc-ping: the database") && last.contains("run `hc-admin migrate`"), "{stderr}");
+    assert!(
+        last.starts_with("hc-ping: the database") && last.contains("run `hc-admin migrate`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -63,10 +80,17 @@ fn sigterm_stops_it_cleanly() {
         .spawn()
         .unwrap();
     wait_for_port(port, Duration::from_secs(20));
-    let body = reqwest::blocking::get(format!("http://127.0.0.1:{port}/health")).unwrap().text().unwrap();
+    let body = reqwest::blocking::get(format!("http://127.0.0.1:{port}/health"))
+        .unwrap()
+        .text()
+        .unwrap();
     assert_eq!(body, "OK");
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     let status = child.wait().unwrap();
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }

@@ -1,6 +1,6 @@
 //! hc-ping over real HTTP on loopback, against the backend named by `HC_TEST_DB`.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
 mod binary;
 mod server;

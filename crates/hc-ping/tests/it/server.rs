@@ -21,5 +21,8 @@ async fn health_answers_ok_and_shutdown_stops_the_server() {
 
     shutdown.cancel();
     server.await.unwrap().unwrap();
-    assert!(reqwest::get(format!("http://{addr}/health")).await.is_err(), "the port is closed");
+    assert!(
+        reqwest::get(format!("http://{addr}/health")).await.is_err(),
+        "the port is closed"
+    );
 }

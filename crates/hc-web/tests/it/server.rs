@@ -26,7 +26,11 @@ fn start(extra: &[(&str, &str)]) -> Running {
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
     actix_web::rt::spawn(hc_web::run(config, pool, listener, shutdown.clone()));
-    Running { addr, shutdown, _db: db }
+    Running {
+        addr,
+        shutdown,
+        _db: db,
+    }
 }
 
 #[actix_web::test]
@@ -34,11 +38,18 @@ async fn status_answers_ok_to_any_method_on_every_version() {
     let app = start(&[]);
     let client = reqwest::Client::new();
     for version in ["v1", "v2", "v3"] {
-        for method in [reqwest::Method::GET, reqwest::Method::POST, reqwest::Method::HEAD] {
+        for method in [
+            reqwest::Method::GET,
+            reqwest::Method::POST,
+            reqwest::Method::HEAD,
+        ] {
             let url = format!("http://{}/api/{version}/status/", app.addr);
             let response = client.request(method.clone(), &url).send().await.unwrap();
             assert_eq!(response.status(), 200, "{method} {url}");
-            assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+            assert_eq!(
+                response.headers()["content-type"],
+                "text/html; charset=utf-8"
+            );
             if method != reqwest::Method::HEAD {
                 assert_eq!(response.text().await.unwrap(), "OK");
             }
@@ -49,8 +60,16 @@ async fn status_answers_ok_to_any_method_on_every_version() {
 #[actix_web::test]
 async fn the_front_page_escapes_what_it_shows() {
     let app = start(&[("SITE_NAME", "<script>alert(1)</script>")]);
-    let body = reqwest::get(format!("http://{}/", app.addr)).await.unwrap().text().await.unwrap();
-    assert!(body.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"), "{body}");
+    let body = reqwest::get(format!("http://{}/", app.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"),
+        "{body}"
+    );
     assert!(!body.contains("<script>"));
 }
 
@@ -58,16 +77,27 @@ async fn the_front_page_escapes_what_it_shows() {
 fn every_template_parses() {
     let templates = hc_web::Templates::load().unwrap();
     let names = templates.names();
-    let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../templates")).unwrap().count();
+    let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../templates"))
+        .unwrap()
+        .count();
     assert!(names.contains(&"index.html") && names.contains(&"base.html"));
     assert_eq!(names.len(), on_disk);
 }
 
 #[test]
 fn help_and_version() {
-    let out = Command::new(env!("CARGO_BIN_EXE_hc-web")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hc-web"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("--bind"));
-    let out = Command::new(env!("CARGO_BIN_EXE_hc-web")).arg("--version").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("hc-web {}", env!("CARGO_PKG_VERSION")));
+    let out = Command::new(env!("CARGO_BIN_EXE_hc-web"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("hc-web {}", env!("CARGO_PKG_VERSION"))
+    );
 }

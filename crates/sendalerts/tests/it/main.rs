@@ -1,5 +1,5 @@
 //! sendalerts against the backend named by `HC_TEST_DB`.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
 mod going_down;
