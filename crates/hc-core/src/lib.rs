@@ -5,11 +5,14 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod compat;
 pub mod config;
 pub mod db;
 mod error;
 pub mod keys;
 pub mod models;
+pub mod ping;
+pub mod prune;
 pub mod schedule;
 pub mod schema;
 pub mod shutdown;

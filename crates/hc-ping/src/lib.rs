@@ -1,22 +1,31 @@
-//! The ping receiver: a small actix-web server over the domain crate.
+//! The ping receiver: a small actix-web server over the domain crate. Requests are
+//! parsed here; pings are stored by the group-commit [`writer`].
 
 mod error;
+mod handler;
 mod health;
+mod store;
+mod writer;
 
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, App, HttpServer};
-use hc_core::config::Config;
+use hc_core::config::{Backend, Config};
 use hc_core::db::{self, OnStart, Pool};
 use tokio_util::sync::CancellationToken;
 
 pub use error::Error;
+use writer::Writer;
 
 /// Shared state of the handlers.
 pub struct State {
     pub config: Config,
     pub pool: Pool,
+    writer: Writer,
+    /// The path of `PING_ENDPOINT`, e.g. `/ping/`.
+    ping_prefix: String,
 }
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -43,7 +52,8 @@ pub async fn connect(config: &Config) -> Result<Pool, Error> {
     Ok(pool)
 }
 
-/// Serves on an already bound listener (tests bind `127.0.0.1:0`).
+/// Serves on an already bound listener (tests bind `127.0.0.1:0`). Returns once the
+/// server has stopped and every ping it answered is stored.
 pub async fn run(
     config: Config,
     pool: Pool,
@@ -51,22 +61,49 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
     let addr = listener.local_addr().map_err(Error::Io)?;
-    tracing::info!(%addr, db = %config.db.describe(), "hc-ping is listening");
-    let state = web::Data::new(State { config, pool });
-    let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(routes))
-        .disable_signals()
-        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-        .listen(listener)
-        .map_err(Error::Io)?
-        .run();
+    // SQLite has one writer at a time anyway; servers take several batches at once.
+    let writers = match pool.state().connections.max(1) {
+        _ if config.db.backend() == Backend::Sqlite => 1,
+        _ => 4,
+    };
+    let (writer, writer_threads) = Writer::start(pool.clone(), writers);
+    let ping_prefix = url::Url::parse(&config.ping_endpoint)
+        .map(|u| u.path().to_owned())
+        .unwrap_or_else(|_| "/ping/".to_owned());
+    tracing::info!(%addr, db = %config.db.describe(), prefix = %ping_prefix, "hc-ping is listening");
+    let state = web::Data::new(State {
+        config,
+        pool,
+        writer,
+        ping_prefix,
+    });
+    let server = HttpServer::new(move || {
+        let mut headers = DefaultHeaders::new();
+        for header in hc_core::compat::SECURITY_HEADERS {
+            headers = headers.add(header);
+        }
+        App::new()
+            .app_data(state.clone())
+            .wrap(headers)
+            .route("/health", web::get().to(health::health))
+            .default_service(web::to(handler::ping))
+    })
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+    .backlog(4096)
+    .listen(listener)
+    .map_err(Error::Io)?
+    .run();
     let handle = server.handle();
     actix_web::rt::spawn(async move {
         shutdown.cancelled().await;
         handle.stop(true).await;
     });
-    server.await.map_err(Error::Io)
-}
-
-fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health::health));
+    server.await.map_err(Error::Io)?;
+    // The server has dropped its state, and with it the queue: the writers finish
+    // what is queued and stop.
+    for thread in writer_threads {
+        let _ = web::block(move || thread.join()).await;
+    }
+    Ok(())
 }

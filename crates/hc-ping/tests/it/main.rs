@@ -3,4 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
 mod binary;
+mod pings;
 mod server;
+mod support;
