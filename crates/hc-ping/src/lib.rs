@@ -67,6 +67,10 @@ pub async fn run(
         _ => 4,
     };
     let (writer, writer_threads) = Writer::start(pool.clone(), writers);
+    let stop_checkpoints = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let checkpointer = (config.db.backend() == Backend::Sqlite)
+        .then(|| writer::start_checkpointer(pool.clone(), stop_checkpoints.clone()))
+        .flatten();
     let ping_prefix = url::Url::parse(&config.ping_endpoint)
         .map(|u| u.path().to_owned())
         .unwrap_or_else(|_| "/ping/".to_owned());
@@ -103,6 +107,10 @@ pub async fn run(
     // The server has dropped its state, and with it the queue: the writers finish
     // what is queued and stop.
     for thread in writer_threads {
+        let _ = web::block(move || thread.join()).await;
+    }
+    stop_checkpoints.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(thread) = checkpointer {
         let _ = web::block(move || thread.join()).await;
     }
     Ok(())

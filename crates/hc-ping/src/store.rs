@@ -1,6 +1,8 @@
 //! One ping's database work, inside the writer's transaction: find (or create) the
 //! check under a row lock, validate in healthchecks' order, record the ping.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 use hc_core::db::DbConn;
 use hc_core::models::{ChannelCheck, Check, Ping};
@@ -46,18 +48,69 @@ pub struct PruneDue {
     pub n_pings: i64,
 }
 
+/// What one request leads to: its answer, and the ping row the batch inserts for it.
+pub struct Outcome {
+    pub answer: Answer,
+    pub ping: Option<Ping>,
+    pub prune: Option<PruneDue>,
+}
+
+impl Outcome {
+    fn refused(answer: Answer) -> QueryResult<Outcome> {
+        Ok(Outcome {
+            answer,
+            ping: None,
+            prune: None,
+        })
+    }
+}
+
+/// The checks a batch pings by UUID, read and locked with one query (in id order, so
+/// that receivers sharing a database lock rows in the same order), and kept current
+/// as the batch's pings apply.
+pub struct Prefetched(HashMap<String, Check>);
+
+pub fn prefetch(conn: &mut DbConn, requests: &[&Request]) -> QueryResult<Prefetched> {
+    let codes: Vec<&str> = requests
+        .iter()
+        .filter_map(|r| match &r.path.target {
+            Target::Uuid(code) => Some(code.as_str()),
+            Target::Slug { .. } => None,
+        })
+        .collect();
+    if codes.is_empty() {
+        return Ok(Prefetched(HashMap::new()));
+    }
+    macro_rules! load {
+        ($c:expr, $($lock:tt)*) => {
+            checks::table
+                .filter(checks::code.eq_any(&codes))
+                .order(checks::id)
+                .select(Check::as_select())
+                $($lock)*
+                .load($c)
+        };
+    }
+    let found: Vec<Check> = match conn {
+        DbConn::Sqlite(c) => load!(c,)?,
+        DbConn::Postgres(c) => load!(c, .for_update())?,
+        DbConn::Mysql(c) => load!(c, .for_update())?,
+    };
+    Ok(Prefetched(
+        found.into_iter().map(|c| (c.code.clone(), c)).collect(),
+    ))
+}
+
 pub fn process(
     conn: &mut DbConn,
+    prefetched: &mut Prefetched,
     request: &Request,
     now: chrono::DateTime<chrono::Utc>,
-) -> QueryResult<(Answer, Option<PruneDue>)> {
+) -> QueryResult<Outcome> {
     let (check, created) = match &request.path.target {
-        Target::Uuid(code) => match check_id_by_code(conn, code)? {
-            Some(id) => match lock_check(conn, id)? {
-                Some(check) => (check, false),
-                None => return Ok((Answer::NotFound, None)),
-            },
-            None => return Ok((Answer::NotFound, None)),
+        Target::Uuid(code) => match prefetched.0.get(code) {
+            Some(check) => (check.clone(), false),
+            None => return Outcome::refused(Answer::NotFound),
         },
         Target::Slug { ping_key, slug } => {
             let ids: Vec<i64> = checks::table
@@ -68,26 +121,26 @@ pub fn process(
                 .limit(2)
                 .load(conn)?;
             match ids.as_slice() {
-                [id] => match lock_check(conn, *id)? {
+                [id] => match lock_check(conn, By::Id(*id))? {
                     Some(check) => (check, false),
-                    None => return Ok((Answer::SlugNotFound, None)),
+                    None => return Outcome::refused(Answer::SlugNotFound),
                 },
                 [] if request.create => match provision(conn, ping_key, slug, now)? {
                     Some(check) => (check, true),
-                    None => return Ok((Answer::SlugNotFound, None)),
+                    None => return Outcome::refused(Answer::SlugNotFound),
                 },
-                [] => return Ok((Answer::SlugNotFound, None)),
-                _ => return Ok((Answer::Ambiguous, None)),
+                [] => return Outcome::refused(Answer::SlugNotFound),
+                _ => return Outcome::refused(Answer::Ambiguous),
             }
         }
     };
     if let Endpoint::ExitStatus(status) = request.path.endpoint {
         if status > 255 {
-            return Ok((Answer::InvalidUrlFormat, None));
+            return Outcome::refused(Answer::InvalidUrlFormat);
         }
     }
     let Ok(rid) = &request.rid else {
-        return Ok((Answer::InvalidUuid, None));
+        return Outcome::refused(Answer::InvalidUuid);
     };
     let action = ping::classify(
         request.path.endpoint,
@@ -98,8 +151,11 @@ pub fn process(
     let mut check = check;
     let recorded = ping::record(&mut check, action, rid.as_deref(), &request.body, now);
     diesel::update(checks::table.find(check.id))
-        .set(&check)
+        .set(PingChanges::of(&check))
         .execute(conn)?;
+    if let Some(cached) = prefetched.0.get_mut(&check.code) {
+        cached.clone_from(&check);
+    }
     if let Some(flip) = &recorded.flip {
         diesel::insert_into(flips::table)
             .values(flip)
@@ -124,42 +180,81 @@ pub fn process(
         exitstatus,
         rid: rid.clone(),
     };
-    diesel::insert_into(pings::table)
-        .values(&row)
-        .execute(conn)?;
     let prune = (check.n_pings % 100 == 0).then_some(PruneDue {
         check_id: check.id,
         n_pings: check.n_pings,
     });
-    Ok((if created { Answer::Created } else { Answer::Ok }, prune))
+    Ok(Outcome {
+        answer: if created { Answer::Created } else { Answer::Ok },
+        ping: Some(row),
+        prune,
+    })
+}
+
+/// Stores the batch's pings in one statement.
+pub fn insert_pings(conn: &mut DbConn, rows: &[Ping]) -> QueryResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    // Every backend has multi-row inserts, but the multi-connection does not offer them.
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(pings::table).values(rows).execute(c),
+        DbConn::Postgres(c) => diesel::insert_into(pings::table).values(rows).execute(c),
+        DbConn::Mysql(c) => diesel::insert_into(pings::table).values(rows).execute(c),
+    }
+}
+
+/// The columns a ping can change: writing only these keeps the hot path short.
+#[derive(AsChangeset)]
+#[diesel(table_name = checks, treat_none_as_null = true)]
+struct PingChanges<'a> {
+    status: &'a str,
+    last_ping: Option<chrono::NaiveDateTime>,
+    last_start: Option<chrono::NaiveDateTime>,
+    last_start_rid: Option<&'a str>,
+    last_duration: Option<i64>,
+    has_confirmation_link: bool,
+    alert_after: Option<chrono::NaiveDateTime>,
+    n_pings: i64,
+}
+
+impl<'a> PingChanges<'a> {
+    fn of(check: &'a Check) -> Self {
+        PingChanges {
+            status: &check.status,
+            last_ping: check.last_ping,
+            last_start: check.last_start,
+            last_start_rid: check.last_start_rid.as_deref(),
+            last_duration: check.last_duration,
+            has_confirmation_link: check.has_confirmation_link,
+            alert_after: check.alert_after,
+            n_pings: check.n_pings,
+        }
+    }
+}
+
+enum By<'a> {
+    Code(&'a str),
+    Id(i64),
 }
 
 /// Reads a check and locks its row until commit (`FOR UPDATE`; SQLite's write
 /// transaction already excludes every other writer), so concurrent pings of one check
 /// from several receivers apply one after another.
-fn lock_check(conn: &mut DbConn, id: i64) -> QueryResult<Option<Check>> {
-    let query = || checks::table.find(id);
-    match conn {
-        DbConn::Sqlite(c) => query().select(Check::as_select()).first(c).optional(),
-        DbConn::Postgres(c) => query()
-            .select(Check::as_select())
-            .for_update()
-            .first(c)
-            .optional(),
-        DbConn::Mysql(c) => query()
-            .select(Check::as_select())
-            .for_update()
-            .first(c)
-            .optional(),
+fn lock_check(conn: &mut DbConn, by: By) -> QueryResult<Option<Check>> {
+    macro_rules! first {
+        ($c:expr, $($lock:tt)*) => {
+            match by {
+                By::Code(code) => checks::table.filter(checks::code.eq(code)).select(Check::as_select())$($lock)*.first($c).optional(),
+                By::Id(id) => checks::table.find(id).select(Check::as_select())$($lock)*.first($c).optional(),
+            }
+        };
     }
-}
-
-fn check_id_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<i64>> {
-    checks::table
-        .filter(checks::code.eq(code))
-        .select(checks::id)
-        .first(conn)
-        .optional()
+    match conn {
+        DbConn::Sqlite(c) => first!(c,),
+        DbConn::Postgres(c) => first!(c, .for_update()),
+        DbConn::Mysql(c) => first!(c, .for_update()),
+    }
 }
 
 /// `?create=1` on an unknown slug: a check named after the slug with every channel
@@ -200,11 +295,7 @@ fn provision(
     diesel::insert_into(checks::table)
         .values(&new)
         .execute(conn)?;
-    let Some(check) = check_id_by_code(conn, &new.code)?
-        .map(|id| lock_check(conn, id))
-        .transpose()?
-        .flatten()
-    else {
+    let Some(check) = lock_check(conn, By::Code(&new.code))? else {
         return Ok(None);
     };
     let channel_ids: Vec<i64> = channels::table

@@ -64,7 +64,9 @@ impl DbConn {
                 "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
                  PRAGMA journal_mode = WAL; \
                  PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON;"
+                 PRAGMA foreign_keys = ON; \
+                 PRAGMA temp_store = MEMORY; \
+                 PRAGMA cache_size = -8000;"
             )),
             DbConn::Postgres(_) => Ok(()),
             DbConn::Mysql(c) => c.batch_execute(

@@ -161,6 +161,65 @@ mod tests {
     }
 
     #[test]
+    fn expressions_are_validated_as_the_api_does() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let utc = chrono_tz::UTC;
+        assert_eq!(
+            Schedule::validate_expression("0 9 * * 1-5", utc, now)
+                .unwrap()
+                .kind(),
+            Kind::Cron
+        );
+        assert_eq!(
+            Schedule::validate_expression("daily", utc, now)
+                .unwrap()
+                .kind(),
+            Kind::OnCalendar
+        );
+        assert!(matches!(
+            Schedule::validate_expression("61 * * * *", utc, now),
+            Err(ScheduleError::Cron(_))
+        ));
+        assert!(matches!(
+            Schedule::validate_expression("0 0 31 2 *", utc, now),
+            Err(ScheduleError::Cron(_))
+        ));
+        assert!(Schedule::validate_expression("", utc, now).is_err());
+        assert!(
+            Schedule::validate_expression("0 0 9 * * 1-5", utc, now).is_err(),
+            "6 fields are OnCalendar, and invalid"
+        );
+        assert_eq!(
+            Schedule::validate_expression("*-02-30 12:00", utc, now),
+            Err(ScheduleError::NeverMatches)
+        );
+    }
+
+    #[test]
+    fn a_cron_check_is_late_after_its_slot_and_down_after_grace() {
+        use crate::status::{Status, StoredStatus, Timing};
+        let schedule = Schedule::from_fields("cron", 0, "30 9 * * *", "Europe/Riga").unwrap();
+        // Pinged at 09:30 Riga time (07:30 UTC in winter): next due tomorrow 09:30.
+        let pinged = Utc.with_ymd_and_hms(2026, 1, 10, 7, 30, 5).unwrap();
+        let timing = Timing {
+            status: StoredStatus::Up,
+            last_ping: Some(pinged),
+            last_start: None,
+            grace: Duration::minutes(15),
+            schedule: &schedule,
+        };
+        let due = Utc.with_ymd_and_hms(2026, 1, 11, 7, 30, 0).unwrap();
+        assert_eq!(timing.grace_start(false), Some(due));
+        assert_eq!(timing.status(due - Duration::seconds(1), false), Status::Up);
+        assert_eq!(timing.status(due, false), Status::Grace);
+        assert_eq!(
+            timing.status(due + Duration::minutes(15), false),
+            Status::Down
+        );
+        assert_eq!(timing.going_down_after(), Some(due + Duration::minutes(15)));
+    }
+
+    #[test]
     fn stored_fields_are_checked() {
         assert_eq!(
             Schedule::from_fields("weekly", 60, "", "UTC"),

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
 mod binary;
+mod durability;
 mod pings;
 mod server;
 mod support;

@@ -1,0 +1,181 @@
+//! The ping receiver under load: `wrk` with 64 connections pinging 1,000 checks on
+//! SQLite and on PostgreSQL, beside a trivial actix-web "OK" handler measured in the
+//! same run. Prints requests per second, the ratio to the baseline, p99 latency, the
+//! receiver's peak memory, and checks that every 2xx is in the database.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use diesel::prelude::*;
+use hc_bench::{peak_rss_kb, sibling, spawn_server, stop, wrk, WrkReport};
+use hc_core::config::Backend;
+use hc_core::models::Check;
+use hc_core::schema::checks;
+use hc_test::{free_port, TestDb};
+
+#[derive(Parser)]
+#[command(about = "Benchmark hc-ping against a trivial handler")]
+struct Opts {
+    /// Seconds each load lasts.
+    #[arg(long, default_value_t = 10)]
+    seconds: u32,
+    #[arg(long, default_value_t = 64)]
+    connections: u32,
+    #[arg(long, default_value_t = 1000)]
+    checks: usize,
+    /// Backends to measure.
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    db: Vec<String>,
+}
+
+struct Targets {
+    min_ratio: f64,
+    max_p99_ms: Option<f64>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let opts = Opts::parse();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("ping.lua");
+    let script = script.to_str().context("script path")?.to_owned();
+
+    let trivial = sibling("trivial-server")?;
+    let port = free_port();
+    let server = spawn_server(&trivial, &[&format!("127.0.0.1:{port}")], &[], port)?;
+    let baseline = wrk(
+        &format!("http://127.0.0.1:{port}/"),
+        opts.connections,
+        opts.seconds,
+        None,
+    )?;
+    stop(server)?;
+    println!(
+        "baseline (trivial actix-web handler): {:.0} req/s, p99 {:.2} ms",
+        baseline.rps, baseline.p99_ms
+    );
+
+    let mut failed = false;
+    for name in &opts.db {
+        let (backend, targets) = match name.as_str() {
+            "sqlite" => (
+                Backend::Sqlite,
+                Targets {
+                    min_ratio: 0.40,
+                    max_p99_ms: Some(20.0),
+                },
+            ),
+            "postgres" => (
+                Backend::Postgres,
+                Targets {
+                    min_ratio: 0.25,
+                    max_p99_ms: None,
+                },
+            ),
+            "mysql" => (
+                Backend::Mysql,
+                Targets {
+                    min_ratio: 0.0,
+                    max_p99_ms: None,
+                },
+            ),
+            other => bail!("unknown backend {other}"),
+        };
+        let (report, peak_kb, stored) = run_receiver(backend, &opts, &script)?;
+        let ratio = report.rps / baseline.rps;
+        let rss_mb = peak_kb as f64 / 1024.0;
+        println!(
+            "hc-ping on {name}: {:.0} req/s = {:.1}% of baseline, p50 {:.2} ms, p99 {:.2} ms, peak RSS {:.1} MB, {} answered 2xx, {} stored, {} non-2xx, {} socket errors",
+            report.rps,
+            ratio * 100.0,
+            report.p50_ms,
+            report.p99_ms,
+            rss_mb,
+            report.ok(),
+            stored,
+            report.non_2xx,
+            report.socket_errors
+        );
+        // Requests in flight when wrk stops may be stored without being counted by wrk.
+        let counts_ok =
+            stored >= report.ok() && stored <= report.ok() + u64::from(opts.connections);
+        let checks = [
+            ("every 2xx stored", counts_ok),
+            ("no non-2xx answers", report.non_2xx == 0),
+            ("throughput ratio", ratio >= targets.min_ratio),
+            (
+                "p99 latency",
+                targets.max_p99_ms.is_none_or(|max| report.p99_ms < max),
+            ),
+            ("memory under 64 MB", rss_mb < 64.0),
+        ];
+        for (what, ok) in checks {
+            println!("  {} {what}", if ok { "PASS" } else { "FAIL" });
+            failed |= !ok;
+        }
+    }
+    if failed {
+        bail!("some targets were missed");
+    }
+    Ok(())
+}
+
+fn run_receiver(
+    backend: Backend,
+    opts: &Opts,
+    script: &str,
+) -> anyhow::Result<(WrkReport, u64, u64)> {
+    let db = TestDb::on(backend);
+    let pool = db.migrated_pool();
+    let mut conn = pool.get()?;
+    let project =
+        hc_core::accounts::create_project(&mut conn, "bench@example.org", "bench", "bench-secret")?;
+    let project_id: i64 = hc_core::schema::projects::table
+        .filter(hc_core::schema::projects::code.eq(&project.uuid))
+        .select(hc_core::schema::projects::id)
+        .first(&mut conn)?;
+    let mut codes = Vec::with_capacity(opts.checks);
+    conn.write_tx(|c| -> anyhow::Result<()> {
+        for _ in 0..opts.checks {
+            let check = Check::new(Some(project_id), hc_core::time::now().naive_utc());
+            diesel::insert_into(checks::table)
+                .values(&check)
+                .execute(c)?;
+            codes.push(check.code);
+        }
+        Ok(())
+    })?;
+    drop(conn);
+    let dir = std::env::temp_dir().join(format!("hc-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let codes_file = dir.join("codes.txt");
+    std::fs::write(&codes_file, codes.join("\n"))?;
+
+    let port = free_port();
+    let mut env = vec![("SECRET_KEY".to_owned(), "bench-secret".to_owned())];
+    env.extend(db.env());
+    let receiver = spawn_server(
+        &sibling("hc-ping")?,
+        &["--bind", &format!("127.0.0.1:{port}")],
+        &env,
+        port,
+    )?;
+    let pid = receiver.id();
+    let args = vec![codes_file.to_string_lossy().into_owned()];
+    let (report, peak) = peak_rss_kb(pid, || {
+        wrk(
+            &format!("http://127.0.0.1:{port}"),
+            opts.connections,
+            opts.seconds,
+            Some((script, &args)),
+        )
+    });
+    let report = report?;
+    stop(receiver)?;
+    // n_pings counts every stored ping and is never lowered by pruning.
+    let counts: Vec<i64> = checks::table
+        .select(checks::n_pings)
+        .load(&mut pool.get()?)?;
+    let stored: i64 = counts.iter().sum();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((report, peak, u64::try_from(stored).unwrap_or(0)))
+}

@@ -1,0 +1,180 @@
+//! Shared pieces of the benchmarks: running `wrk`, reading its report, watching a
+//! process's memory, starting hc's binaries.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+/// What `wrk --latency` reported.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WrkReport {
+    pub requests: u64,
+    pub non_2xx: u64,
+    pub socket_errors: u64,
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl WrkReport {
+    pub fn ok(&self) -> u64 {
+        self.requests.saturating_sub(self.non_2xx)
+    }
+}
+
+/// Runs wrk against `url` with `script` (and its arguments after `--`).
+pub fn wrk(
+    url: &str,
+    connections: u32,
+    seconds: u32,
+    script: Option<(&str, &[String])>,
+) -> anyhow::Result<WrkReport> {
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+        "--timeout",
+        "10s",
+    ]);
+    if let Some((path, _)) = script {
+        cmd.args(["-s", path]);
+    }
+    cmd.arg(url);
+    if let Some((_, args)) = script {
+        cmd.arg("--").args(args);
+    }
+    let out = cmd.output().context("run wrk (apt-get install wrk)")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        bail!("wrk failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    }
+    parse_wrk(&text).with_context(|| format!("unexpected wrk output:\n{text}"))
+}
+
+fn parse_wrk(text: &str) -> Option<WrkReport> {
+    let mut report = WrkReport::default();
+    for line in text.lines().map(str::trim) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["Requests/sec:", rps] => report.rps = rps.parse().ok()?,
+            ["50%", latency] => report.p50_ms = millis(latency)?,
+            ["99%", latency] => report.p99_ms = millis(latency)?,
+            ["Non-2xx", "or", "3xx", "responses:", n] => report.non_2xx = n.parse().ok()?,
+            [n, "requests", "in", ..] => report.requests = n.parse().ok()?,
+            ["Socket", "errors:", rest @ ..] => {
+                report.socket_errors = rest
+                    .iter()
+                    .filter_map(|w| w.trim_end_matches(',').parse::<u64>().ok())
+                    .sum();
+            }
+            _ => {}
+        }
+    }
+    (report.requests > 0).then_some(report)
+}
+
+fn millis(text: &str) -> Option<f64> {
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * factor)
+}
+
+/// The highest resident set size seen while `f` runs, sampling every 100 ms.
+pub fn peak_rss_kb<T>(pid: u32, f: impl FnOnce() -> T) -> (T, u64) {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(rss_kb(pid).unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            peak
+        })
+    };
+    let result = f();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler.join().unwrap_or(0);
+    (result, peak)
+}
+
+pub fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// A binary built beside this one (`cargo build --release` puts them together).
+pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
+    let me = std::env::current_exe()?;
+    let path = me.with_file_name(name);
+    if !path.exists() {
+        bail!(
+            "{} not found; build it with `cargo build --release --bins`",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Starts `binary` with `env`, and waits until it listens on `port`.
+pub fn spawn_server(
+    binary: &PathBuf,
+    args: &[&str],
+    env: &[(String, String)],
+    port: u16,
+) -> anyhow::Result<Child> {
+    let child = Command::new(binary)
+        .args(args)
+        .envs(env.iter().cloned())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("start {}", binary.display()))?;
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(child);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("{} did not listen on port {port}", binary.display())
+}
+
+/// SIGTERM, then wait.
+pub fn stop(mut child: Child) -> anyhow::Result<()> {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()?;
+    child.wait()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrk_output_is_read() {
+        let text = "Running 5s test @ http://127.0.0.1:1/\n  2 threads and 64 connections\n  Latency Distribution\n     50%  310.00us\n     75%  1.2ms\n     99%    2.50ms\n  123456 requests in 5.00s, 10.00MB read\n  Socket errors: connect 0, read 3, write 0, timeout 2\n  Non-2xx or 3xx responses: 7\nRequests/sec:  24691.20\nTransfer/sec:      2.00MB\n";
+        let r = super::parse_wrk(text).unwrap_or_default();
+        assert_eq!(
+            (r.requests, r.non_2xx, r.socket_errors, r.ok()),
+            (123_456, 7, 5, 123_449)
+        );
+        assert!((r.rps - 24_691.2).abs() < 1e-6);
+        assert!((r.p50_ms - 0.31).abs() < 1e-9 && (r.p99_ms - 2.5).abs() < 1e-9);
+    }
+}
