@@ -16,8 +16,6 @@ use crate::State;
 /// Bodies larger than this (or than `PING_BODY_LIMIT`, if larger) are refused: Django's
 /// `DATA_UPLOAD_MAX_MEMORY_SIZE`.
 const MAX_REQUEST_BODY: usize = 2_621_440;
-/// A client gets this long to send its body.
-const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn ping(
     state: web::Data<State>,
@@ -37,7 +35,7 @@ pub async fn ping(
         }
     }
     let limit = state.config.ping_body_limit;
-    let body = match read_body(&req, payload, limit).await {
+    let body = match read_body(&req, payload, limit, state.options.body_timeout).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return page(StatusCode::BAD_REQUEST),
         Err(BodyError::Timeout) => return text(HttpResponse::RequestTimeout(), "request timeout"),
@@ -101,6 +99,7 @@ async fn read_body(
     req: &HttpRequest,
     mut payload: web::Payload,
     keep: Option<usize>,
+    timeout: Duration,
 ) -> Result<Vec<u8>, BodyError> {
     let cap = MAX_REQUEST_BODY.max(keep.unwrap_or(0));
     let declared = req
@@ -125,7 +124,7 @@ async fn read_body(
         }
         Ok(kept)
     };
-    tokio::time::timeout(BODY_TIMEOUT, read)
+    tokio::time::timeout(timeout, read)
         .await
         .unwrap_or(Err(BodyError::Timeout))
 }

@@ -19,10 +19,26 @@ use tokio_util::sync::CancellationToken;
 pub use error::Error;
 use writer::Writer;
 
+/// Tuning of the receiver (the defaults suit production).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How long a client gets to send its request body.
+    pub body_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            body_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
 /// Shared state of the handlers.
 pub struct State {
     pub config: Config,
     pub pool: Pool,
+    options: Options,
     writer: Writer,
     /// The path of `PING_ENDPOINT`, e.g. `/ping/`.
     ping_prefix: String,
@@ -36,11 +52,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub async fn serve(
     config: Config,
     bind: SocketAddr,
+    options: Options,
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
     let listener = TcpListener::bind(bind).map_err(|e| Error::Bind(bind, e))?;
     let pool = connect(&config).await?;
-    run(config, pool, listener, shutdown).await
+    run(config, pool, listener, options, shutdown).await
 }
 
 /// Opens the pool off the async threads.
@@ -58,13 +75,15 @@ pub async fn run(
     config: Config,
     pool: Pool,
     listener: TcpListener,
+    options: Options,
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
     let addr = listener.local_addr().map_err(Error::Io)?;
     // SQLite has one writer at a time anyway; servers take several batches at once.
-    let writers = match pool.state().connections.max(1) {
-        _ if config.db.backend() == Backend::Sqlite => 1,
-        _ => 4,
+    let writers = if config.db.backend() == Backend::Sqlite {
+        1
+    } else {
+        4
     };
     let (writer, writer_threads) = Writer::start(pool.clone(), writers);
     let stop_checkpoints = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -78,6 +97,7 @@ pub async fn run(
     let state = web::Data::new(State {
         config,
         pool,
+        options,
         writer,
         ping_prefix,
     });

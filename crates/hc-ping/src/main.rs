@@ -12,6 +12,9 @@ struct Cli {
     /// Address and port to listen on.
     #[arg(long, env = "HC_PING_BIND", default_value = "127.0.0.1:8001")]
     bind: SocketAddr,
+    /// Seconds a client gets to send its request body (slow clients get 408).
+    #[arg(long, env = "HC_PING_BODY_TIMEOUT", default_value_t = 30)]
+    body_timeout: u64,
 }
 
 fn main() -> ExitCode {
@@ -26,7 +29,10 @@ fn main() -> ExitCode {
     };
     let result = actix_web::rt::System::new().block_on(async move {
         let shutdown = hc_core::shutdown::on_signals();
-        hc_ping::serve(config, cli.bind, shutdown).await
+        let options = hc_ping::Options {
+            body_timeout: std::time::Duration::from_secs(cli.body_timeout),
+        };
+        hc_ping::serve(config, cli.bind, options, shutdown).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -237,6 +237,10 @@ pub fn connect(config: &DbConfig, max_size: u32, on_start: OnStart) -> Result<Po
     drop(conn);
     Ok(r2d2::Pool::builder()
         .max_size(max_size)
+        // Connections are opened when needed, never speculatively in the background:
+        // a process exiting while r2d2's threads are inside libpq's connect (TLS set-up
+        // included) can crash in the C library's exit handlers.
+        .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(10))
         .build_unchecked(Manager {
             config: config.clone(),

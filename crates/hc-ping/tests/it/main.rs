@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
+mod bad_input;
 mod binary;
 mod durability;
 mod pings;

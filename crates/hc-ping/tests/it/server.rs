@@ -13,7 +13,13 @@ async fn health_answers_ok_and_shutdown_stops_the_server() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
-    let server = actix_web::rt::spawn(hc_ping::run(config, pool, listener, shutdown.clone()));
+    let server = actix_web::rt::spawn(hc_ping::run(
+        config,
+        pool,
+        listener,
+        hc_ping::Options::default(),
+        shutdown.clone(),
+    ));
 
     let response = reqwest::get(format!("http://{addr}/health")).await.unwrap();
     assert_eq!(response.status(), 200);

@@ -27,6 +27,10 @@ impl Drop for App {
 
 impl App {
     pub fn start(extra: &[(&str, &str)]) -> App {
+        Self::start_with(extra, hc_ping::Options::default())
+    }
+
+    pub fn start_with(extra: &[(&str, &str)], options: hc_ping::Options) -> App {
         let db = TestDb::new();
         let pool = db.migrated_pool();
         let project = accounts::create_project(
@@ -44,6 +48,7 @@ impl App {
             config,
             pool.clone(),
             listener,
+            options,
             shutdown.clone(),
         ));
         let client = reqwest::Client::builder()
