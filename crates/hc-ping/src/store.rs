@@ -65,10 +65,38 @@ impl Outcome {
     }
 }
 
-/// The checks a batch pings by UUID, read and locked with one query (in id order, so
-/// that receivers sharing a database lock rows in the same order), and kept current
-/// as the batch's pings apply.
-pub struct Prefetched(HashMap<String, Check>);
+/// The checks of a batch: those pinged by UUID are read and locked with one query (in
+/// id order, so that receivers sharing a database lock rows in the same order). Pings
+/// change these copies; [`flush`] writes the changed ones back once, at the end.
+pub struct Prefetched {
+    checks: HashMap<String, Check>,
+    /// Codes of changed checks, in the order they first changed.
+    dirty: Vec<String>,
+}
+
+impl Prefetched {
+    fn new(checks: HashMap<String, Check>) -> Self {
+        Prefetched {
+            checks,
+            dirty: Vec::new(),
+        }
+    }
+
+    /// The batch's current copy of a check read from the database.
+    fn current(&mut self, from_db: Check) -> Check {
+        self.checks
+            .entry(from_db.code.clone())
+            .or_insert(from_db)
+            .clone()
+    }
+
+    fn changed(&mut self, check: Check) {
+        if !self.dirty.contains(&check.code) {
+            self.dirty.push(check.code.clone());
+        }
+        self.checks.insert(check.code.clone(), check);
+    }
+}
 
 pub fn prefetch(conn: &mut DbConn, requests: &[&Request]) -> QueryResult<Prefetched> {
     let codes: Vec<&str> = requests
@@ -79,7 +107,7 @@ pub fn prefetch(conn: &mut DbConn, requests: &[&Request]) -> QueryResult<Prefetc
         })
         .collect();
     if codes.is_empty() {
-        return Ok(Prefetched(HashMap::new()));
+        return Ok(Prefetched::new(HashMap::new()));
     }
     macro_rules! load {
         ($c:expr, $($lock:tt)*) => {
@@ -96,7 +124,7 @@ pub fn prefetch(conn: &mut DbConn, requests: &[&Request]) -> QueryResult<Prefetc
         DbConn::Postgres(c) => load!(c, .for_update())?,
         DbConn::Mysql(c) => load!(c, .for_update())?,
     };
-    Ok(Prefetched(
+    Ok(Prefetched::new(
         found.into_iter().map(|c| (c.code.clone(), c)).collect(),
     ))
 }
@@ -108,7 +136,7 @@ pub fn process(
     now: chrono::DateTime<chrono::Utc>,
 ) -> QueryResult<Outcome> {
     let (check, created) = match &request.path.target {
-        Target::Uuid(code) => match prefetched.0.get(code) {
+        Target::Uuid(code) => match prefetched.checks.get(code) {
             Some(check) => (check.clone(), false),
             None => return Outcome::refused(Answer::NotFound),
         },
@@ -122,7 +150,7 @@ pub fn process(
                 .load(conn)?;
             match ids.as_slice() {
                 [id] => match lock_check(conn, By::Id(*id))? {
-                    Some(check) => (check, false),
+                    Some(check) => (prefetched.current(check), false),
                     None => return Outcome::refused(Answer::SlugNotFound),
                 },
                 [] if request.create => match provision(conn, ping_key, slug, now)? {
@@ -150,12 +178,7 @@ pub fn process(
     );
     let mut check = check;
     let recorded = ping::record(&mut check, action, rid.as_deref(), &request.body, now);
-    diesel::update(checks::table.find(check.id))
-        .set(PingChanges::of(&check))
-        .execute(conn)?;
-    if let Some(cached) = prefetched.0.get_mut(&check.code) {
-        cached.clone_from(&check);
-    }
+    prefetched.changed(check.clone());
     if let Some(flip) = &recorded.flip {
         diesel::insert_into(flips::table)
             .values(flip)
@@ -189,6 +212,61 @@ pub fn process(
         ping: Some(row),
         prune,
     })
+}
+
+/// Writes the batch's changed checks back: one statement on PostgreSQL (a round trip
+/// per check would dominate), one per check elsewhere.
+pub fn flush(conn: &mut DbConn, prefetched: &Prefetched) -> QueryResult<()> {
+    let dirty: Vec<&Check> = prefetched
+        .dirty
+        .iter()
+        .filter_map(|code| prefetched.checks.get(code))
+        .collect();
+    if let (DbConn::Postgres(c), true) = (&mut *conn, dirty.len() > 1) {
+        return update_many_pg(c, &dirty);
+    }
+    for check in dirty {
+        diesel::update(checks::table.find(check.id))
+            .set(PingChanges::of(check))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn update_many_pg(conn: &mut diesel::PgConnection, dirty: &[&Check]) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+    const COLUMNS: usize = 9;
+    let rows: Vec<String> = (0..dirty.len())
+        .map(|row| {
+            let n = |col: usize| row * COLUMNS + col;
+            format!(
+                "(${}::bigint, ${}::text, ${}::timestamp, ${}::timestamp, ${}::text, ${}::bigint, ${}::boolean, ${}::timestamp, ${}::bigint)",
+                n(1), n(2), n(3), n(4), n(5), n(6), n(7), n(8), n(9)
+            )
+        })
+        .collect();
+    let sql = format!(
+        "UPDATE checks SET status = v.status, last_ping = v.last_ping, last_start = v.last_start, \
+         last_start_rid = v.last_start_rid, last_duration = v.last_duration, \
+         has_confirmation_link = v.has_confirmation_link, alert_after = v.alert_after, n_pings = v.n_pings \
+         FROM (VALUES {}) AS v(id, status, last_ping, last_start, last_start_rid, last_duration, \
+         has_confirmation_link, alert_after, n_pings) WHERE checks.id = v.id",
+        rows.join(", ")
+    );
+    let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
+    for check in dirty {
+        query = query
+            .bind::<BigInt, _>(check.id)
+            .bind::<Text, _>(check.status.clone())
+            .bind::<Nullable<Timestamp>, _>(check.last_ping)
+            .bind::<Nullable<Timestamp>, _>(check.last_start)
+            .bind::<Nullable<Text>, _>(check.last_start_rid.clone())
+            .bind::<Nullable<BigInt>, _>(check.last_duration)
+            .bind::<Bool, _>(check.has_confirmation_link)
+            .bind::<Nullable<Timestamp>, _>(check.alert_after)
+            .bind::<BigInt, _>(check.n_pings);
+    }
+    query.execute(conn).map(|_| ())
 }
 
 /// Stores the batch's pings in one statement.

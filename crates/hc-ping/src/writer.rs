@@ -168,6 +168,7 @@ fn store_all(pool: &Pool, batch: &[Job]) -> Result<Vec<Stored>, String> {
             rows.extend(outcome.ping);
             results.push((outcome.answer, outcome.prune));
         }
+        store::flush(conn, &prefetched)?;
         store::insert_pings(conn, &rows)?;
         Ok(results)
     })
