@@ -4,6 +4,7 @@
 mod commands;
 
 use clap::{Parser, Subcommand};
+use commands::prune::What;
 use hc_core::config::Config;
 
 pub use commands::UsageError;
@@ -26,6 +27,20 @@ pub enum Command {
     Createproject(commands::createproject::Opts),
     /// Check the configuration and the database connection, and say what is wrong.
     Check(commands::check::Opts),
+    /// Delete each check's pings beyond the newest ones it keeps.
+    Prunepings(commands::prune::PingsOpts),
+    /// Delete Welcome-page demo checks nobody claimed within 2 hours.
+    Prunechecks(commands::prune::Common),
+    /// Delete records of e-mail sent more than 7 days ago.
+    Pruneemails(commands::prune::Common),
+    /// Delete accounts unused for 31 days (see docs/admin.md for the exact rules).
+    Pruneusers(commands::prune::Common),
+    /// Delete old notifications the dashboard no longer shows [default: 93 days].
+    Prunenotifications(commands::prune::AgeOpts),
+    /// Delete old status changes [default: before the start of the month two months back].
+    Pruneflips(commands::prune::AgeOpts),
+    /// Run every prune command, in a safe order.
+    Prune(commands::prune::PingsOpts),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -37,6 +52,30 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Migrate(opts) => commands::migrate::run(&config, opts),
                 Command::Createsuperuser(opts) => commands::createsuperuser::run(&config, opts),
                 Command::Createproject(opts) => commands::createproject::run(&config, opts),
+                Command::Prunepings(o) => {
+                    commands::prune::run(&config, &[What::Pings(o.keep)], &o.common)
+                }
+                Command::Prunechecks(o) => commands::prune::run(&config, &[What::Checks], &o),
+                Command::Pruneemails(o) => commands::prune::run(&config, &[What::Emails], &o),
+                Command::Pruneusers(o) => commands::prune::run(&config, &[What::Users], &o),
+                Command::Prunenotifications(o) => {
+                    commands::prune::run(&config, &[What::Notifications(o.older_than)], &o.common)
+                }
+                Command::Pruneflips(o) => {
+                    commands::prune::run(&config, &[What::Flips(o.older_than)], &o.common)
+                }
+                Command::Prune(o) => commands::prune::run(
+                    &config,
+                    &[
+                        What::Pings(o.keep),
+                        What::Notifications(None),
+                        What::Flips(None),
+                        What::Checks,
+                        What::Emails,
+                        What::Users,
+                    ],
+                    &o.common,
+                ),
                 Command::Check(_) => unreachable!("handled above"),
             }
         }

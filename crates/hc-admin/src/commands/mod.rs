@@ -4,6 +4,7 @@ pub mod check;
 pub mod createproject;
 pub mod createsuperuser;
 pub mod migrate;
+pub mod prune;
 
 use hc_core::db::{self, OnStart, Pool};
 

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod migrate;
+mod prune;
 
 use std::process::{Command, Output, Stdio};
 

@@ -1,6 +1,9 @@
-//! Keeping one check's history bounded (spec §1.7): its newest `limit` pings, the
-//! notifications since its oldest kept ping, and flips back to the earlier of that
-//! ping and 93 days ago (the dashboard's downtime summary needs three months).
+//! Keeping the database small. This module keeps one check's history bounded (spec
+//! §1.7): its newest `limit` pings, the notifications since its oldest kept ping, and
+//! flips back to the earlier of that ping and 93 days ago (the dashboard's downtime
+//! summary needs three months). [`bulk`] holds the operator's prune commands.
+
+pub mod bulk;
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;

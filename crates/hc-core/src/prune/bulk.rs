@@ -1,0 +1,338 @@
+//! The prune commands of `hc-admin` (the 2016 rules of spec §9.2, with prunepings
+//! keeping exactly the configured number). Every deletion runs in bounded batches, each
+//! its own short transaction, so a run never holds a long lock, never loads all rows,
+//! can be interrupted and re-run, and is safe beside the running services.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::schema::{
+    checks, emails, flips, members, notifications, pings, profiles, projects, users,
+};
+use crate::{Error, Result};
+
+/// Rows deleted by one statement at most.
+pub const BATCH: i64 = 5_000;
+
+/// Whether to delete, or only count what would go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Delete,
+    DryRun,
+}
+
+/// Told how many rows each batch removed (or would remove), for progress output.
+pub type Progress<'a> = &'a mut dyn FnMut(u64);
+
+/// `prunepings`: for each check in a project, delete the pings older than its newest
+/// `keep` (the owner's `ping_log_limit` when `keep` is `None`). Pings without a serial
+/// number, and demo checks without a project, are left alone.
+pub fn prune_pings(
+    conn: &mut DbConn,
+    keep: Option<i64>,
+    mode: Mode,
+    progress: Progress,
+) -> Result<u64> {
+    if keep.is_some_and(|k| k < 1) {
+        return Err(Error::invalid(
+            "the number of pings to keep must be at least 1",
+        ));
+    }
+    let mut total = 0;
+    let mut after_id = 0;
+    loop {
+        let page: Vec<(i64, i64, Option<i64>)> = checks::table
+            .inner_join(projects::table)
+            .left_join(profiles::table.on(profiles::user_id.eq(projects::owner_id)))
+            .filter(checks::id.gt(after_id))
+            .order(checks::id)
+            .limit(1_000)
+            .select((
+                checks::id,
+                checks::n_pings,
+                profiles::ping_log_limit.nullable(),
+            ))
+            .load(conn)?;
+        let Some(&(last, _, _)) = page.last() else {
+            return Ok(total);
+        };
+        after_id = last;
+        for (check_id, n_pings, limit) in page {
+            let cutoff = n_pings - keep.or(limit).unwrap_or(super::DEFAULT_PING_LIMIT);
+            if cutoff >= 1 {
+                total += prune_check_pings(conn, check_id, cutoff, mode, progress)?;
+            }
+        }
+    }
+}
+
+/// Deletes one check's pings numbered 1..=cutoff, a range of `BATCH` numbers at a time
+/// (the `(check_id, n)` index makes each range cheap).
+fn prune_check_pings(
+    conn: &mut DbConn,
+    check_id: i64,
+    cutoff: i64,
+    mode: Mode,
+    progress: Progress,
+) -> Result<u64> {
+    let of_check = pings::table.filter(pings::check_id.eq(check_id));
+    let lowest: Option<i64> = of_check
+        .filter(pings::n.ge(1))
+        .select(diesel::dsl::min(pings::n))
+        .first(conn)?;
+    let Some(mut from) = lowest else { return Ok(0) };
+    let mut total = 0;
+    while from <= cutoff {
+        let to = (from + BATCH - 1).min(cutoff);
+        let range = of_check.filter(pings::n.ge(from)).filter(pings::n.le(to));
+        let n = match mode {
+            Mode::DryRun => range.count().get_result::<i64>(conn)? as u64,
+            Mode::Delete => diesel::delete(range).execute(conn)? as u64,
+        };
+        total += n;
+        progress(n);
+        from = to + 1;
+    }
+    Ok(total)
+}
+
+/// Deletes rows by id, `BATCH` at a time: `next` yields the next batch of ids to go.
+fn delete_in_batches<T>(
+    conn: &mut DbConn,
+    mode: Mode,
+    progress: Progress,
+    mut next: impl FnMut(&mut DbConn, i64) -> QueryResult<Vec<i64>>,
+    delete: impl Fn(&mut DbConn, &[i64]) -> QueryResult<T>,
+) -> Result<u64> {
+    let mut total = 0;
+    let mut after_id = 0;
+    loop {
+        let ids = next(conn, after_id)?;
+        let Some(&last) = ids.last() else {
+            return Ok(total);
+        };
+        // In a dry run nothing is deleted, so page on by id; deleting moves on by itself,
+        // but paging by id too keeps a batch that cannot be deleted from looping forever.
+        after_id = last;
+        if mode == Mode::Delete {
+            delete(conn, &ids)?;
+        }
+        total += ids.len() as u64;
+        progress(ids.len() as u64);
+    }
+}
+
+/// `prunechecks`: checks without a project (Welcome-page demo checks nobody claimed)
+/// created more than 2 hours before `now`, with their pings, flips and notifications.
+pub fn prune_checks(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    mode: Mode,
+    progress: Progress,
+) -> Result<u64> {
+    let cutoff = (now - Duration::hours(2)).naive_utc();
+    delete_in_batches(
+        conn,
+        mode,
+        progress,
+        |conn, after| {
+            checks::table
+                .filter(checks::project_id.is_null())
+                .filter(checks::created.lt(cutoff))
+                .filter(checks::id.gt(after))
+                .order(checks::id)
+                .limit(BATCH)
+                .select(checks::id)
+                .load(conn)
+        },
+        |conn, ids| diesel::delete(checks::table.filter(checks::id.eq_any(ids))).execute(conn),
+    )
+}
+
+/// `pruneemails`: records of e-mail sent more than 7 days before `now` (unsent ones stay).
+pub fn prune_emails(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    mode: Mode,
+    progress: Progress,
+) -> Result<u64> {
+    let cutoff = (now - Duration::days(7)).naive_utc();
+    delete_in_batches(
+        conn,
+        mode,
+        progress,
+        |conn, after| {
+            emails::table
+                .filter(emails::sent.lt(cutoff))
+                .filter(emails::id.gt(after))
+                .order(emails::id)
+                .limit(BATCH)
+                .select(emails::id)
+                .load(conn)
+        },
+        |conn, ids| diesel::delete(emails::table.filter(emails::id.eq_any(ids))).execute(conn),
+    )
+}
+
+/// `pruneusers`: accounts made more than 31 days before `now` that never logged in,
+/// and accounts whose last login is older than that and that own no checks, with
+/// everything that is only theirs. Three kinds of account are always kept:
+/// superusers (operators), owners of a project that has team members (deleting
+/// the owner would delete a project others use), and never-logged-in owners whose
+/// checks received a ping in those 31 days (accounts made for automation).
+/// Counts users.
+pub fn prune_users(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    mode: Mode,
+    progress: Progress,
+) -> Result<u64> {
+    let cutoff = (now - Duration::days(31)).naive_utc();
+    delete_in_batches(
+        conn,
+        mode,
+        progress,
+        |conn, after| {
+            let shares_a_project = exists(
+                projects::table
+                    .inner_join(members::table)
+                    .filter(projects::owner_id.eq(users::id)),
+            );
+            let is_member = exists(members::table.filter(members::user_id.eq(users::id)));
+            let owns_checks = exists(
+                checks::table
+                    .inner_join(projects::table)
+                    .filter(projects::owner_id.eq(users::id)),
+            );
+            let recently_pinged = exists(
+                checks::table
+                    .inner_join(projects::table)
+                    .filter(projects::owner_id.eq(users::id))
+                    .filter(checks::last_ping.ge(cutoff)),
+            );
+            let never_logged_in = users::date_joined
+                .lt(cutoff)
+                .and(users::last_login.is_null())
+                .and(not(is_member))
+                .and(not(recently_pinged));
+            let idle_without_checks = users::last_login.lt(cutoff).and(not(owns_checks));
+            users::table
+                .filter(users::is_superuser.eq(false))
+                .filter(not(shares_a_project))
+                .filter(never_logged_in.or(idle_without_checks))
+                .filter(users::id.gt(after))
+                .order(users::id)
+                .limit(BATCH)
+                .select(users::id)
+                .load(conn)
+        },
+        |conn, ids| diesel::delete(users::table.filter(users::id.eq_any(ids))).execute(conn),
+    )
+}
+
+/// `prunenotifications`: delivered (or failed) notifications older than `older_than`,
+/// except those the dashboard still shows: anything not older than the check's
+/// oldest kept ping.
+pub fn prune_notifications(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    older_than: Duration,
+    mode: Mode,
+    progress: Progress,
+) -> Result<u64> {
+    let cutoff = (now - older_than).naive_utc();
+    delete_in_batches(
+        conn,
+        mode,
+        progress,
+        |conn, after| {
+            let shown = exists(
+                pings::table
+                    .filter(pings::check_id.nullable().eq(notifications::check_id))
+                    .filter(pings::created.le(notifications::created)),
+            );
+            notifications::table
+                .filter(notifications::created.lt(cutoff))
+                .filter(notifications::status.ne_all(["pending", "sending"]))
+                .filter(not(shown))
+                .filter(notifications::id.gt(after))
+                .order(notifications::id)
+                .limit(BATCH)
+                .select(notifications::id)
+                .load(conn)
+        },
+        |conn, ids| {
+            diesel::delete(notifications::table.filter(notifications::id.eq_any(ids))).execute(conn)
+        },
+    )
+}
+
+/// The 2016 `pruneflips` horizon: the start of the month two months back, minus one
+/// day (UTC), which keeps three calendar months of downtime history.
+pub fn default_flip_cutoff(now: DateTime<Utc>) -> DateTime<Utc> {
+    let (mut year, mut month) = (now.year(), now.month());
+    for _ in 0..2 {
+        if month == 1 {
+            year -= 1;
+            month = 12;
+        } else {
+            month -= 1;
+        }
+    }
+    let start = NaiveDate::from_ymd_opt(year, month, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .unwrap_or(now);
+    start - Duration::days(1)
+}
+
+/// `pruneflips`: processed status changes created before `cutoff`.
+pub fn prune_flips(
+    conn: &mut DbConn,
+    cutoff: DateTime<Utc>,
+    mode: Mode,
+    progress: Progress,
+) -> Result<u64> {
+    let cutoff = cutoff.naive_utc();
+    delete_in_batches(
+        conn,
+        mode,
+        progress,
+        |conn, after| {
+            flips::table
+                .filter(flips::created.lt(cutoff))
+                .filter(flips::processed.is_not_null())
+                .filter(flips::id.gt(after))
+                .order(flips::id)
+                .limit(BATCH)
+                .select(flips::id)
+                .load(conn)
+        },
+        |conn, ids| diesel::delete(flips::table.filter(flips::id.eq_any(ids))).execute(conn),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_flip_horizon_is_three_months_back() {
+        let at = |y, m, d| {
+            Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        let day = |y, m, d| {
+            Utc.with_ymd_and_hms(y, m, d, 0, 0, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        assert_eq!(default_flip_cutoff(at(2026, 11, 25)), day(2026, 8, 31));
+        assert_eq!(default_flip_cutoff(at(2026, 2, 3)), day(2025, 11, 30));
+        assert_eq!(default_flip_cutoff(at(2026, 1, 1)), day(2025, 10, 31));
+    }
+}
