@@ -462,8 +462,7 @@ fn a_second_prune_at_the_same_time_is_refused() {
     let (db, pool) = setup();
     // Hold the lock the way a running prune does.
     let mut holder = pool.get().unwrap();
-    let _file;
-    match &mut *holder {
+    let _file = match &mut *holder {
         DbConn::Sqlite(_) => {
             let hc_core::config::DbConfig::Sqlite { path, .. } = &db.config else {
                 unreachable!()
@@ -475,7 +474,7 @@ fn a_second_prune_at_the_same_time_is_refused() {
                 .open(path.with_extension("prune-lock"))
                 .unwrap();
             file.try_lock().unwrap();
-            _file = Some(file);
+            Some(file)
         }
         DbConn::Postgres(c) => {
             c.batch_execute(&format!(
@@ -487,9 +486,9 @@ fn a_second_prune_at_the_same_time_is_refused() {
         }
         DbConn::Mysql(c) => {
             c.batch_execute("DO GET_LOCK('hc_prune', 0)").unwrap();
-            _file = None;
+            None
         }
-    }
+    };
     let out = hc_admin(&db, &["prunepings"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
