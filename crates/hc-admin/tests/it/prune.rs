@@ -482,7 +482,7 @@ fn a_second_prune_at_the_same_time_is_refused() {
                 0x6863_7072_756e_i64
             ))
             .unwrap();
-            _file = None;
+            None
         }
         DbConn::Mysql(c) => {
             c.batch_execute("DO GET_LOCK('hc_prune', 0)").unwrap();
