@@ -59,41 +59,98 @@ pub fn prune_pings(
             return Ok(total);
         };
         after_id = last;
-        for (check_id, n_pings, limit) in page {
-            let cutoff = n_pings - keep.or(limit).unwrap_or(super::DEFAULT_PING_LIMIT);
-            if cutoff >= 1 {
-                total += prune_check_pings(conn, check_id, cutoff, mode, progress)?;
-            }
-        }
+        let cutoffs: Vec<(i64, i64)> = page
+            .into_iter()
+            .map(|(id, n_pings, limit)| {
+                (
+                    id,
+                    n_pings - keep.or(limit).unwrap_or(super::DEFAULT_PING_LIMIT),
+                )
+            })
+            .filter(|&(_, cutoff)| cutoff >= 1)
+            .collect();
+        let ranges = ping_ranges(conn, &cutoffs)?;
+        total += prune_ranges(conn, &ranges, mode, progress)?;
     }
 }
 
-/// Deletes one check's pings numbered 1..=cutoff, a range of `BATCH` numbers at a time
-/// (the `(check_id, n)` index makes each range cheap).
-fn prune_check_pings(
+/// Splits what each check loses (its pings numbered from its lowest up to `cutoff`)
+/// into ranges of at most `BATCH` numbers; the `(check_id, n)` index makes each cheap.
+fn ping_ranges(conn: &mut DbConn, cutoffs: &[(i64, i64)]) -> Result<Vec<(i64, i64, i64)>> {
+    if cutoffs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = cutoffs.iter().map(|(id, _)| *id).collect();
+    let lowest: Vec<(i64, Option<i64>)> = pings::table
+        .filter(pings::check_id.eq_any(&ids))
+        .filter(pings::n.ge(1))
+        .group_by(pings::check_id)
+        .select((pings::check_id, diesel::dsl::min(pings::n)))
+        .load(conn)?;
+    let lowest: std::collections::HashMap<i64, i64> = lowest
+        .into_iter()
+        .filter_map(|(id, n)| n.map(|n| (id, n)))
+        .collect();
+    let mut ranges = Vec::new();
+    for &(check_id, cutoff) in cutoffs {
+        let Some(&first) = lowest.get(&check_id) else {
+            continue;
+        };
+        let mut from = first;
+        while from <= cutoff {
+            let to = (from + BATCH - 1).min(cutoff);
+            ranges.push((check_id, from, to));
+            from = to + 1;
+        }
+    }
+    Ok(ranges)
+}
+
+/// Deletes (or counts) the ranges, packing neighbours into transactions of about
+/// `BATCH` rows: one commit per range would cost more than the deletes themselves.
+fn prune_ranges(
     conn: &mut DbConn,
-    check_id: i64,
-    cutoff: i64,
+    ranges: &[(i64, i64, i64)],
     mode: Mode,
     progress: Progress,
 ) -> Result<u64> {
-    let of_check = pings::table.filter(pings::check_id.eq(check_id));
-    let lowest: Option<i64> = of_check
-        .filter(pings::n.ge(1))
-        .select(diesel::dsl::min(pings::n))
-        .first(conn)?;
-    let Some(mut from) = lowest else { return Ok(0) };
+    // On SQLite a write transaction holds up every other writer (the ping receivers
+    // among them), so it stays short. On a server it locks only the old ping rows it
+    // deletes, which nothing else writes, so fewer, larger commits are fine.
+    let per_transaction = match conn {
+        DbConn::Sqlite(_) => BATCH,
+        _ => 10 * BATCH,
+    };
     let mut total = 0;
-    while from <= cutoff {
-        let to = (from + BATCH - 1).min(cutoff);
-        let range = of_check.filter(pings::n.ge(from)).filter(pings::n.le(to));
-        let n = match mode {
-            Mode::DryRun => range.count().get_result::<i64>(conn)? as u64,
-            Mode::Delete => diesel::delete(range).execute(conn)? as u64,
-        };
+    let mut rest = ranges;
+    while !rest.is_empty() {
+        let mut rows = 0;
+        let take = rest
+            .iter()
+            .take_while(|(_, from, to)| {
+                let fits = rows == 0 || rows + (to - from + 1) <= per_transaction;
+                rows += to - from + 1;
+                fits
+            })
+            .count();
+        let (group, later) = rest.split_at(take);
+        rest = later;
+        let n = conn.write_tx(|conn| -> QueryResult<u64> {
+            let mut n = 0;
+            for &(check_id, from, to) in group {
+                let range = pings::table
+                    .filter(pings::check_id.eq(check_id))
+                    .filter(pings::n.ge(from))
+                    .filter(pings::n.le(to));
+                n += match mode {
+                    Mode::DryRun => range.count().get_result::<i64>(conn)? as u64,
+                    Mode::Delete => diesel::delete(range).execute(conn)? as u64,
+                };
+            }
+            Ok(n)
+        })?;
         total += n;
         progress(n);
-        from = to + 1;
     }
     Ok(total)
 }
