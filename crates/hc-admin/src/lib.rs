@@ -41,6 +41,8 @@ pub enum Command {
     Pruneflips(commands::prune::AgeOpts),
     /// Run every prune command, in a safe order.
     Prune(commands::prune::PingsOpts),
+    /// Send a test e-mail through the configured SMTP server.
+    Sendtestemail(commands::sendtestemail::Opts),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -76,6 +78,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     ],
                     &o.common,
                 ),
+                Command::Sendtestemail(o) => commands::sendtestemail::run(&config, o),
                 Command::Check(_) => unreachable!("handled above"),
             }
         }

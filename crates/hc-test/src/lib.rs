@@ -182,3 +182,57 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// A real SMTP server on loopback (Python's aiosmtpd, `pip install aiosmtpd`) that
+/// keeps what it receives in a maildir, for tests that send e-mail.
+pub struct SmtpSink {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let port = free_port();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(dir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd (pip install aiosmtpd)");
+        wait_for_port(port, std::time::Duration::from_secs(20));
+        SmtpSink { port, dir, child }
+    }
+
+    /// Every message received so far, raw (headers and body).
+    pub fn messages(&self) -> Vec<String> {
+        let new = self.dir.path().join("mail").join("new");
+        let mut out: Vec<String> = std::fs::read_dir(new)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

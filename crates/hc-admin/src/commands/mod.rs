@@ -5,6 +5,7 @@ pub mod createproject;
 pub mod createsuperuser;
 pub mod migrate;
 pub mod prune;
+pub mod sendtestemail;
 
 use hc_core::db::{self, OnStart, Pool};
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
 mod accounts;
+mod email;
 mod migrate;
 mod prune;
 

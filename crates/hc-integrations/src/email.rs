@@ -1,0 +1,164 @@
+//! Sending e-mail over SMTP (lettre) with healthchecks' `EMAIL_*` settings, and
+//! recording every message sent in the `emails` table (recipient, subject, status,
+//! time sent, error), as the original's mail queue did.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use hc_core::config::Config;
+use hc_core::db::DbConn;
+use hc_core::models::Email;
+use hc_core::schema::emails;
+use hc_core::{keys, time};
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{Message, SmtpTransport, Transport};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmailError {
+    #[error("e-mail is not set up: set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD) to an SMTP server")]
+    Disabled,
+    #[error("{0:?} is not an e-mail address")]
+    BadAddress(String),
+    #[error("cannot build the message: {0}")]
+    Build(String),
+    #[error("the SMTP server refused or failed: {0}")]
+    Smtp(String),
+    #[error(transparent)]
+    Db(#[from] hc_core::Error),
+}
+
+impl From<diesel::result::Error> for EmailError {
+    fn from(e: diesel::result::Error) -> Self {
+        EmailError::Db(e.into())
+    }
+}
+
+/// A message to send: a plain-text part, and an HTML part when there is one.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// An SMTP connection set up from the configuration.
+pub struct Mailer {
+    transport: SmtpTransport,
+    from: Mailbox,
+    from_text: String,
+}
+
+/// How long one SMTP conversation may take.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Mailer {
+    pub fn from_config(config: &Config) -> Result<Mailer, EmailError> {
+        let email = &config.email;
+        if !email.enabled() {
+            return Err(EmailError::Disabled);
+        }
+        let builder = if email.use_ssl {
+            SmtpTransport::relay(&email.host)
+        } else if email.use_tls {
+            SmtpTransport::starttls_relay(&email.host)
+        } else {
+            Ok(SmtpTransport::builder_dangerous(&email.host))
+        }
+        .map_err(|e| EmailError::Smtp(e.to_string()))?;
+        let mut builder = builder.port(email.port).timeout(Some(SMTP_TIMEOUT));
+        if !email.user.is_empty() {
+            let password = email
+                .password
+                .as_ref()
+                .map(|p| p.expose().to_owned())
+                .unwrap_or_default();
+            builder = builder.credentials(Credentials::new(email.user.clone(), password));
+        }
+        let from_text = config.default_from_email.clone();
+        let from = from_text
+            .parse()
+            .map_err(|_| EmailError::BadAddress(from_text.clone()))?;
+        Ok(Mailer {
+            transport: builder.build(),
+            from,
+            from_text,
+        })
+    }
+
+    fn build(&self, message: &Outgoing) -> Result<Message, EmailError> {
+        let to: Mailbox = message
+            .to
+            .parse()
+            .map_err(|_| EmailError::BadAddress(message.to.clone()))?;
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(message.subject.clone());
+        let text = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(message.text.clone());
+        let built = match &message.html {
+            Some(html) => builder.multipart(
+                MultiPart::alternative().singlepart(text).singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html.clone()),
+                ),
+            ),
+            None => builder.singlepart(text),
+        };
+        built.map_err(|e| EmailError::Build(e.to_string()))
+    }
+
+    /// Records the message, sends it, and records how that went. The record is
+    /// written first, so a crash mid-send leaves a trace of what was attempted.
+    pub fn send_recorded(&self, conn: &mut DbConn, message: &Outgoing) -> Result<(), EmailError> {
+        let built = self.build(message)?;
+        let record = Email {
+            id: 0,
+            code: keys::new_uuid(),
+            from_email: self.from_text.clone(),
+            to_email: message.to.clone(),
+            subject: message.subject.clone(),
+            body_text: message.text.clone(),
+            body_html: message.html.clone().unwrap_or_default(),
+            headers: "{}".into(),
+            status: "queued".into(),
+            attempts: 0,
+            next_attempt: None,
+            error: String::new(),
+            created: time::now().naive_utc(),
+            sent: None,
+        };
+        diesel::insert_into(emails::table)
+            .values(&record)
+            .execute(conn)?;
+        let target = emails::table.filter(emails::code.eq(&record.code));
+        match self.transport.send(&built) {
+            Ok(_) => {
+                diesel::update(target)
+                    .set((
+                        emails::status.eq("sent"),
+                        emails::attempts.eq(1),
+                        emails::sent.eq(Some(time::now().naive_utc())),
+                    ))
+                    .execute(conn)?;
+                tracing::info!(email.code = %record.code, "e-mail sent");
+                Ok(())
+            }
+            Err(e) => {
+                let error: String = e.to_string().chars().take(200).collect();
+                diesel::update(target)
+                    .set((
+                        emails::status.eq("failed"),
+                        emails::attempts.eq(1),
+                        emails::error.eq(&error),
+                    ))
+                    .execute(conn)?;
+                Err(EmailError::Smtp(e.to_string()))
+            }
+        }
+    }
+}
