@@ -69,17 +69,38 @@ pub fn prune_pings(
             })
             .filter(|&(_, cutoff)| cutoff >= 1)
             .collect();
-        let ranges = ping_ranges(conn, &cutoffs)?;
-        total += prune_ranges(conn, &ranges, mode, progress)?;
+        let work = plan(conn, &cutoffs)?;
+        total += do_work(conn, &work, keep, mode, progress)?;
     }
 }
 
-/// Splits what each check loses (its pings numbered from its lowest up to `cutoff`)
-/// into ranges of at most `BATCH` numbers; the `(check_id, n)` index makes each cheap.
-fn ping_ranges(conn: &mut DbConn, cutoffs: &[(i64, i64)]) -> Result<Vec<(i64, i64, i64)>> {
+/// One unit of `prunepings` work, each done in a transaction of its own.
+enum Work {
+    /// Pings numbered `from..=to` of one check (for a check with more to lose than one
+    /// transaction should hold).
+    Range { check_id: i64, from: i64, to: i64 },
+    /// Everything to prune among the checks with ids `first..=last`, in one statement.
+    Checks { first: i64, last: i64 },
+}
+
+/// How many rows one transaction deletes at most: on SQLite a write transaction holds
+/// up every other writer (the ping receivers among them), so it stays short; on a
+/// server it locks only the old ping rows it deletes, which nothing else writes.
+fn rows_per_transaction(conn: &DbConn) -> i64 {
+    match conn {
+        DbConn::Sqlite(_) => BATCH,
+        _ => 10 * BATCH,
+    }
+}
+
+/// Plans the work for a page of checks (`(id, cutoff)`, ascending ids): neighbours
+/// whose pings to delete fit in one transaction become one statement; a check with
+/// more is split into ranges of its ping numbers.
+fn plan(conn: &mut DbConn, cutoffs: &[(i64, i64)]) -> Result<Vec<Work>> {
     if cutoffs.is_empty() {
         return Ok(Vec::new());
     }
+    let budget = rows_per_transaction(conn);
     let ids: Vec<i64> = cutoffs.iter().map(|(id, _)| *id).collect();
     let lowest: Vec<(i64, Option<i64>)> = pings::table
         .filter(pings::check_id.eq_any(&ids))
@@ -91,68 +112,142 @@ fn ping_ranges(conn: &mut DbConn, cutoffs: &[(i64, i64)]) -> Result<Vec<(i64, i6
         .into_iter()
         .filter_map(|(id, n)| n.map(|n| (id, n)))
         .collect();
-    let mut ranges = Vec::new();
+    let mut work = Vec::new();
+    let mut group: Option<(i64, i64, i64)> = None; // first id, last id, rows
     for &(check_id, cutoff) in cutoffs {
-        let Some(&first) = lowest.get(&check_id) else {
+        let Some(&first_n) = lowest.get(&check_id) else {
             continue;
         };
-        let mut from = first;
-        while from <= cutoff {
-            let to = (from + BATCH - 1).min(cutoff);
-            ranges.push((check_id, from, to));
-            from = to + 1;
+        let rows = cutoff - first_n + 1;
+        if rows <= 0 {
+            continue;
         }
+        if rows > budget {
+            let mut from = first_n;
+            while from <= cutoff {
+                let to = (from + budget - 1).min(cutoff);
+                work.push(Work::Range { check_id, from, to });
+                from = to + 1;
+            }
+            continue;
+        }
+        group = match group {
+            Some((first, _, sum)) if sum + rows <= budget => Some((first, check_id, sum + rows)),
+            Some((first, last, _)) => {
+                work.push(Work::Checks { first, last });
+                Some((check_id, check_id, rows))
+            }
+            None => Some((check_id, check_id, rows)),
+        };
     }
-    Ok(ranges)
+    if let Some((first, last, _)) = group {
+        work.push(Work::Checks { first, last });
+    }
+    Ok(work)
 }
 
-/// Deletes (or counts) the ranges, packing neighbours into transactions of about
-/// `BATCH` rows: one commit per range would cost more than the deletes themselves.
-fn prune_ranges(
+fn do_work(
     conn: &mut DbConn,
-    ranges: &[(i64, i64, i64)],
+    work: &[Work],
+    keep: Option<i64>,
     mode: Mode,
     progress: Progress,
 ) -> Result<u64> {
-    // On SQLite a write transaction holds up every other writer (the ping receivers
-    // among them), so it stays short. On a server it locks only the old ping rows it
-    // deletes, which nothing else writes, so fewer, larger commits are fine.
-    let per_transaction = match conn {
-        DbConn::Sqlite(_) => BATCH,
-        _ => 10 * BATCH,
-    };
     let mut total = 0;
-    let mut rest = ranges;
-    while !rest.is_empty() {
-        let mut rows = 0;
-        let take = rest
-            .iter()
-            .take_while(|(_, from, to)| {
-                let fits = rows == 0 || rows + (to - from + 1) <= per_transaction;
-                rows += to - from + 1;
-                fits
-            })
-            .count();
-        let (group, later) = rest.split_at(take);
-        rest = later;
+    for item in work {
         let n = conn.write_tx(|conn| -> QueryResult<u64> {
-            let mut n = 0;
-            for &(check_id, from, to) in group {
-                let range = pings::table
-                    .filter(pings::check_id.eq(check_id))
-                    .filter(pings::n.ge(from))
-                    .filter(pings::n.le(to));
-                n += match mode {
-                    Mode::DryRun => range.count().get_result::<i64>(conn)? as u64,
-                    Mode::Delete => diesel::delete(range).execute(conn)? as u64,
-                };
+            match *item {
+                Work::Range { check_id, from, to } => {
+                    let range = pings::table
+                        .filter(pings::check_id.eq(check_id))
+                        .filter(pings::n.ge(from))
+                        .filter(pings::n.le(to));
+                    Ok(match mode {
+                        Mode::DryRun => range.count().get_result::<i64>(conn)? as u64,
+                        Mode::Delete => diesel::delete(range).execute(conn)? as u64,
+                    })
+                }
+                Work::Checks { first, last } => prune_checks_range(conn, first, last, keep, mode),
             }
-            Ok(n)
         })?;
         total += n;
         progress(n);
     }
     Ok(total)
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Prunes the checks with ids `first..=last` in one statement, as a hand-written
+/// DELETE would: the rule (`n <= n_pings - keep`, with the owner's limit when `keep`
+/// is not given, and only checks in a project) is in the SQL.
+fn prune_checks_range(
+    conn: &mut DbConn,
+    first: i64,
+    last: i64,
+    keep: Option<i64>,
+    mode: Mode,
+) -> QueryResult<u64> {
+    use diesel::sql_types::{BigInt, Nullable};
+    const OWNER: &str =
+        "LEFT JOIN projects pj ON pj.id = c.project_id LEFT JOIN profiles pr ON pr.user_id = pj.owner_id";
+    let limit = |keep: &str| {
+        format!(
+            "COALESCE({keep}, pr.ping_log_limit, {})",
+            super::DEFAULT_PING_LIMIT
+        )
+    };
+    let (delete, count) = match conn {
+        DbConn::Sqlite(_) => {
+            let rule = format!(
+                "FROM pings WHERE check_id BETWEEN ? AND ? AND n >= 1 AND n <= (SELECT c.n_pings - {} \
+                 FROM checks c {OWNER} WHERE c.id = pings.check_id AND c.project_id IS NOT NULL)",
+                limit("?")
+            );
+            (
+                format!("DELETE {rule}"),
+                format!("SELECT COUNT(*) AS n {rule}"),
+            )
+        }
+        DbConn::Postgres(_) => {
+            let rule = format!(
+                "c.id BETWEEN $1 AND $2 AND c.project_id IS NOT NULL AND p.check_id = c.id \
+                 AND p.n >= 1 AND p.n <= c.n_pings - {}",
+                limit("$3")
+            );
+            (
+                format!("DELETE FROM pings p USING checks c {OWNER} WHERE {rule}"),
+                format!("SELECT COUNT(*) AS n FROM pings p, checks c {OWNER} WHERE {rule}"),
+            )
+        }
+        DbConn::Mysql(_) => {
+            let rule = format!(
+                "c.id BETWEEN ? AND ? AND c.project_id IS NOT NULL AND p.n >= 1 AND p.n <= c.n_pings - {}",
+                limit("?")
+            );
+            let join = format!("pings p JOIN checks c ON p.check_id = c.id {OWNER}");
+            (
+                format!("DELETE p FROM {join} WHERE {rule}"),
+                format!("SELECT COUNT(*) AS n FROM {join} WHERE {rule}"),
+            )
+        }
+    };
+    let sql = match mode {
+        Mode::Delete => delete,
+        Mode::DryRun => count,
+    };
+    let query = diesel::sql_query(sql)
+        .bind::<BigInt, _>(first)
+        .bind::<BigInt, _>(last)
+        .bind::<Nullable<BigInt>, _>(keep);
+    match mode {
+        Mode::Delete => query.execute(conn).map(|n| n as u64),
+        Mode::DryRun => query.get_result::<Count>(conn).map(|c| c.n as u64),
+    }
 }
 
 /// Deletes rows by id, `BATCH` at a time: `next` yields the next batch of ids to go.
