@@ -40,6 +40,12 @@ pub fn prune_pings(
             "the number of pings to keep must be at least 1",
         ));
     }
+    if let DbConn::Sqlite(c) = conn {
+        // Each checkpoint ends with an fsync; with thousands of short transactions the
+        // default (every 1,000 pages) would checkpoint, and wait, constantly.
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("PRAGMA wal_autocheckpoint = 16384")?;
+    }
     let mut total = 0;
     let mut after_id = 0;
     loop {
@@ -215,7 +221,7 @@ fn prune_checks_range(
         }
         DbConn::Postgres(_) => {
             let rule = format!(
-                "c.id BETWEEN $1 AND $2 AND c.project_id IS NOT NULL AND p.check_id = c.id \
+                "p.check_id BETWEEN $1 AND $2 AND c.project_id IS NOT NULL AND p.check_id = c.id \
                  AND p.n >= 1 AND p.n <= c.n_pings - {}",
                 limit("$3")
             );
@@ -226,7 +232,7 @@ fn prune_checks_range(
         }
         DbConn::Mysql(_) => {
             let rule = format!(
-                "c.id BETWEEN ? AND ? AND c.project_id IS NOT NULL AND p.n >= 1 AND p.n <= c.n_pings - {}",
+                "p.check_id BETWEEN ? AND ? AND c.project_id IS NOT NULL AND p.n >= 1 AND p.n <= c.n_pings - {}",
                 limit("?")
             );
             let join = format!("pings p JOIN checks c ON p.check_id = c.id {OWNER}");
