@@ -83,7 +83,7 @@ pub async fn run(
     let writers = if config.db.backend() == Backend::Sqlite {
         1
     } else {
-        4
+        2
     };
     let (writer, writer_threads) = Writer::start(pool.clone(), writers);
     let stop_checkpoints = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -101,7 +101,6 @@ CREATE UNIQUE INDEX checks_code ON checks (code);
 CREATE UNIQUE INDEX checks_badge_key ON checks (badge_key);
 CREATE INDEX checks_project_slug ON checks (project_id, slug);
 CREATE INDEX checks_alert_after ON checks (alert_after);
-CREATE INDEX checks_created ON checks (created);
 
 CREATE TABLE pings (
     id BIGINT AUTO_INCREMENT PRIMARY KEY,
