@@ -25,8 +25,6 @@ impl ResponseError for Error {
     fn error_response(&self) -> HttpResponse {
         // The cause goes to the log, never to the client.
         tracing::error!(error = %self, "request failed");
-        HttpResponse::build(self.status_code())
-            .content_type("text/html; charset=utf-8")
-            .body("<!doctype html><html lang=\"en\"><head><title>Server Error (500)</title></head><body><h1>Server Error (500)</h1><p></p></body></html>")
+        hc_http::page(self.status_code())
     }
 }

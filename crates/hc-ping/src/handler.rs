@@ -171,9 +171,6 @@ fn text(mut builder: HttpResponseBuilder, body: &'static str) -> HttpResponse {
     builder.content_type("text/html; charset=utf-8").body(body)
 }
 
-/// Django's error page, for URLs no route matches and requests refused before routing.
-pub fn page(status: StatusCode) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(compat::error_page(status.as_u16()))
+fn page(status: StatusCode) -> HttpResponse {
+    hc_http::page(status)
 }

@@ -10,7 +10,6 @@ mod writer;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, App, HttpServer};
 use hc_core::config::{Backend, Config};
 use hc_core::db::{self, OnStart, Pool};
@@ -43,9 +42,6 @@ pub struct State {
     /// The path of `PING_ENDPOINT`, e.g. `/ping/`.
     ping_prefix: String,
 }
-
-/// How long in-flight requests get to finish after a shutdown signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Connects to the database (refusing one with pending migrations) and serves on
 /// `bind` until `shutdown` is cancelled.
@@ -102,28 +98,21 @@ pub async fn run(
         ping_prefix,
     });
     let server = HttpServer::new(move || {
-        let mut headers = DefaultHeaders::new();
-        for header in hc_core::compat::SECURITY_HEADERS {
-            headers = headers.add(header);
-        }
         App::new()
             .app_data(state.clone())
-            .wrap(headers)
+            .wrap(hc_http::security_headers())
             .route("/health", web::get().to(health::health))
             .default_service(web::to(handler::ping))
     })
     .disable_signals()
-    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+    .shutdown_timeout(hc_http::SHUTDOWN_GRACE.as_secs())
     .backlog(4096)
     .listen(listener)
     .map_err(Error::Io)?
     .run();
-    let handle = server.handle();
-    actix_web::rt::spawn(async move {
-        shutdown.cancelled().await;
-        handle.stop(true).await;
-    });
-    server.await.map_err(Error::Io)?;
+    hc_http::run_until(server, shutdown)
+        .await
+        .map_err(Error::Io)?;
     // The server has dropped its state, and with it the queue: the writers finish
     // what is queued and stop.
     for thread in writer_threads {

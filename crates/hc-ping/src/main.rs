@@ -19,26 +19,10 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    hc_core::telemetry::init();
-    let config = match hc_core::config::Config::from_env() {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("hc-ping: {e}");
-            return ExitCode::from(2);
-        }
+    let options = hc_ping::Options {
+        body_timeout: std::time::Duration::from_secs(cli.body_timeout),
     };
-    let result = actix_web::rt::System::new().block_on(async move {
-        let shutdown = hc_core::shutdown::on_signals();
-        let options = hc_ping::Options {
-            body_timeout: std::time::Duration::from_secs(cli.body_timeout),
-        };
-        hc_ping::serve(config, cli.bind, options, shutdown).await
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("hc-ping: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    hc_http::main("hc-ping", |config, shutdown| {
+        hc_ping::serve(config, cli.bind, options, shutdown)
+    })
 }

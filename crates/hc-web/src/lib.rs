@@ -6,7 +6,6 @@ mod status;
 mod templates;
 
 use std::net::{SocketAddr, TcpListener};
-use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
 use hc_core::config::Config;
@@ -22,9 +21,6 @@ pub struct State {
     pub pool: Pool,
     pub templates: Templates,
 }
-
-/// How long in-flight requests get to finish after a shutdown signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Connects to the database (refusing one with pending migrations) and serves on
 /// `bind` until `shutdown` is cancelled.
@@ -56,18 +52,20 @@ pub async fn run(
         pool,
         templates,
     });
-    let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(routes))
-        .disable_signals()
-        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-        .listen(listener)
-        .map_err(Error::Io)?
-        .run();
-    let handle = server.handle();
-    actix_web::rt::spawn(async move {
-        shutdown.cancelled().await;
-        handle.stop(true).await;
-    });
-    server.await.map_err(Error::Io)
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(hc_http::security_headers())
+            .configure(routes)
+    })
+    .disable_signals()
+    .shutdown_timeout(hc_http::SHUTDOWN_GRACE.as_secs())
+    .listen(listener)
+    .map_err(Error::Io)?
+    .run();
+    hc_http::run_until(server, shutdown)
+        .await
+        .map_err(Error::Io)
 }
 
 fn routes(cfg: &mut web::ServiceConfig) {

@@ -16,23 +16,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    hc_core::telemetry::init();
-    let config = match hc_core::config::Config::from_env() {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("hc-web: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = actix_web::rt::System::new().block_on(async move {
-        let shutdown = hc_core::shutdown::on_signals();
-        hc_web::serve(config, cli.bind, shutdown).await
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("hc-web: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    hc_http::main("hc-web", |config, shutdown| {
+        hc_web::serve(config, cli.bind, shutdown)
+    })
 }
