@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod compat;
 pub mod config;
 pub mod db;
+pub mod delivery;
 mod error;
 pub mod keys;
 pub mod models;

@@ -2,4 +2,5 @@
 //! operator's test message all use it); the chat, pager and webhook integrations
 //! join it here, so that the dashboard, `sendalerts` and `hc-admin` share one copy.
 
+pub mod alert;
 pub mod email;

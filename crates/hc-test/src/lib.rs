@@ -214,8 +214,17 @@ impl SmtpSink {
         SmtpSink { port, dir, child }
     }
 
-    /// Every message received so far, raw (headers and body).
+    /// Every message received so far, headers and body, with quoted-printable
+    /// encoding undone so tests can look for the words a person reads.
     pub fn messages(&self) -> Vec<String> {
+        self.raw_messages()
+            .iter()
+            .map(|m| decode_quoted_printable(m))
+            .collect()
+    }
+
+    /// Every message received so far, as it arrived.
+    pub fn raw_messages(&self) -> Vec<String> {
         let new = self.dir.path().join("mail").join("new");
         let mut out: Vec<String> = std::fs::read_dir(new)
             .map(|entries| {
@@ -235,4 +244,29 @@ impl Drop for SmtpSink {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Undoes quoted-printable: soft line breaks and `=XX` escapes (UTF-8 kept whole).
+pub fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -1,10 +1,16 @@
 //! The notifier daemon: every few seconds it marks overdue checks down (recording a
-//! flip for each). Delivering the flips' notifications builds on these flips.
+//! flip for each), turns every new flip into one notification per channel, and
+//! delivers them (see `hc_core::delivery` for why nothing is lost or sent twice).
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use hc_core::config::Config;
 use hc_core::db::{self, OnStart, Pool};
+use hc_core::delivery;
+use hc_integrations::alert;
+use hc_integrations::email::Mailer;
 use tokio_util::sync::CancellationToken;
 
 /// hc's notifier daemon: marks late checks down and alerts their integrations.
@@ -41,16 +47,32 @@ pub async fn serve(config: Config, cli: Cli, shutdown: CancellationToken) -> Res
     let db_config = config.db.clone();
     let pool = blocking(move || db::connect(&db_config, 4, OnStart::RequireMigrated)).await?;
     tracing::info!(db = %config.db.describe(), "sendalerts is now running");
-    run(pool, &cli, shutdown).await
+    run(config, pool, &cli, shutdown).await
 }
 
 /// The main loop, on an existing pool.
-pub async fn run(pool: Pool, cli: &Cli, shutdown: CancellationToken) -> Result<(), Error> {
+pub async fn run(
+    config: Config,
+    pool: Pool,
+    cli: &Cli,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
+    let mailer = match Mailer::from_config(&config) {
+        Ok(mailer) => Some(Arc::new(mailer)),
+        Err(e) => {
+            tracing::warn!(error = %e, "e-mail alerts cannot be sent");
+            None
+        }
+    };
+    let config = Arc::new(config);
     loop {
-        let pass_pool = pool.clone();
+        let (pass_pool, config, mailer) = (pool.clone(), config.clone(), mailer.clone());
         let report = blocking(move || {
             let mut conn = pass_pool.get()?;
-            hc_core::alerts::going_down_pass(&mut conn, hc_core::time::now())
+            let report = hc_core::alerts::going_down_pass(&mut conn, hc_core::time::now())?;
+            delivery::queue_flips(&mut conn, hc_core::time::now())?;
+            deliver_all(&mut conn, &config, mailer.as_deref())?;
+            Ok(report)
         })
         .await;
         match report {
@@ -73,6 +95,36 @@ pub async fn run(pool: Pool, cli: &Cli, shutdown: CancellationToken) -> Result<(
             _ = tokio::time::sleep(Duration::from_secs_f64(cli.interval)) => {}
         }
     }
+}
+
+/// Sends every notification waiting, one after another.
+fn deliver_all(
+    conn: &mut hc_core::db::DbConn,
+    config: &Config,
+    mailer: Option<&Mailer>,
+) -> Result<(), hc_core::Error> {
+    while let Some(claimed) = delivery::claim(conn, hc_core::time::now())? {
+        let started = std::time::Instant::now();
+        let outcome = alert::send(conn, config, mailer, &claimed);
+        let took = chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        match &outcome {
+            Ok(()) => {
+                tracing::info!(check.code = %claimed.check.code, channel.kind = %claimed.channel.kind, duration_ms = took.num_milliseconds(), "notification sent")
+            }
+            Err(e) => {
+                tracing::warn!(check.code = %claimed.check.code, channel.kind = %claimed.channel.kind, error = %e, "notification failed")
+            }
+        }
+        delivery::finish(
+            conn,
+            &claimed.notification,
+            &claimed.channel,
+            outcome,
+            took,
+            hc_core::time::now(),
+        )?;
+    }
+    Ok(())
 }
 
 /// Runs diesel work off the async threads, keeping the current tracing span.
