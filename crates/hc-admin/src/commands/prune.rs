@@ -158,7 +158,8 @@ struct PgLocked {
 }
 
 /// One prune at a time per database: a second run says so and stops, rather than
-/// racing the first one over the same rows.
+/// racing the first one over the same rows. (MySQL's named locks are server-wide,
+/// hence the database's name in the lock's.)
 enum RunLock {
     File(#[allow(dead_code)] std::fs::File),
     Server,
@@ -203,8 +204,10 @@ impl RunLock {
                 }
             }
             DbConn::Mysql(c) => {
-                let got: Locked =
-                    diesel::sql_query("SELECT GET_LOCK('hc_prune', 0) AS locked").get_result(c)?;
+                let got: Locked = diesel::sql_query(
+                    "SELECT GET_LOCK(CONCAT('hc_prune_', MD5(DATABASE())), 0) AS locked",
+                )
+                .get_result(c)?;
                 if got.locked == Some(1) {
                     Ok(RunLock::Server)
                 } else {

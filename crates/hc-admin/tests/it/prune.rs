@@ -292,7 +292,12 @@ fn prunepings_keeps_exactly_the_configured_number() {
     add_pings(conn, &demo, 150);
 
     let out = hc_admin(&db, &["prunepings", "--dry-run"]);
-    assert_eq!(stdout(&out).trim(), "Dry run: would prune 400 pings.");
+    assert_eq!(
+        stdout(&out).trim(),
+        "Dry run: would prune 400 pings.",
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(ping_numbers(conn, &big).len(), 500);
 
     let out = hc_admin(&db, &["prunepings"]);
@@ -319,6 +324,38 @@ fn prunepings_keeps_exactly_the_configured_number() {
         stdout(&hc_admin(&db, &["prunepings", "--keep", "10"])).trim(),
         "Done! Pruned 0 pings."
     );
+}
+
+#[test]
+fn prunepings_splits_a_check_with_more_than_a_transaction_holds() {
+    let (db, pool) = setup();
+    let conn = &mut pool.get().unwrap();
+    let owner = user(conn, "h@x.org", Duration::days(1), None, true);
+    let project_id = project_of(conn, &owner).id;
+    // More than one transaction's worth on SQLite (5,000 rows): pruned in ranges.
+    let huge = add_check(conn, Some(project_id), Duration::days(1));
+    add_pings(conn, &huge, 5_300);
+    let next = add_check(conn, Some(project_id), Duration::days(1));
+    add_pings(conn, &next, 150);
+    let out = hc_admin(&db, &["prunepings", "--dry-run"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "Dry run: would prune 5250 pings.",
+        "{}",
+        stderr(&out)
+    );
+    let out = hc_admin(&db, &["prunepings"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "Done! Pruned 5250 pings.",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        ping_numbers(conn, &huge),
+        (5_201..=5_300).collect::<Vec<_>>()
+    );
+    assert_eq!(ping_numbers(conn, &next), (51..=150).collect::<Vec<_>>());
 }
 
 #[test]
@@ -485,7 +522,8 @@ fn a_second_prune_at_the_same_time_is_refused() {
             None
         }
         DbConn::Mysql(c) => {
-            c.batch_execute("DO GET_LOCK('hc_prune', 0)").unwrap();
+            c.batch_execute("DO GET_LOCK(CONCAT('hc_prune_', MD5(DATABASE())), 0)")
+                .unwrap();
             None
         }
     };

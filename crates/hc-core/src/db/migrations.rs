@@ -104,8 +104,10 @@ fn with_migration_lock<T>(
             result
         }
         DbConn::Mysql(c) => {
-            let got: Locked =
-                diesel::sql_query("SELECT GET_LOCK('hc_migrate', 120) AS locked").get_result(c)?;
+            let got: Locked = diesel::sql_query(
+                "SELECT GET_LOCK(CONCAT('hc_migrate_', MD5(DATABASE())), 120) AS locked",
+            )
+            .get_result(c)?;
             if got.locked != Some(1) {
                 return Err(Error::Migration(
                     "another process has held the migration lock for 2 minutes; is a migration stuck?".into(),
@@ -113,7 +115,7 @@ fn with_migration_lock<T>(
             }
             let result = f(conn);
             if let DbConn::Mysql(c) = conn {
-                c.batch_execute("DO RELEASE_LOCK('hc_migrate')")?;
+                c.batch_execute("DO RELEASE_LOCK(CONCAT('hc_migrate_', MD5(DATABASE())))")?;
             }
             result
         }
