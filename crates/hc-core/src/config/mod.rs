@@ -165,7 +165,7 @@ impl Config {
         let db = DbConfig::from_env(env)?;
         let secret_key = match env.secret("SECRET_KEY")? {
             Some(key) => key,
-            None => generated_secret_key(env, &db)?,
+            None => generated_secret_key(&db)?,
         };
         let email = EmailConfig {
             host: env.string("EMAIL_HOST", ""),
@@ -314,7 +314,7 @@ fn integrations(env: &Env) -> Result<IntegrationsConfig, ConfigError> {
 /// hashes and signed links depend on it), so one is made once and kept in a file
 /// beside the default SQLite database. Anything shared between machines must set
 /// `SECRET_KEY` itself: each machine would otherwise invent its own.
-fn generated_secret_key(env: &Env, db: &DbConfig) -> Result<Secret, ConfigError> {
+fn generated_secret_key(db: &DbConfig) -> Result<Secret, ConfigError> {
     let dir = match db {
         DbConfig::Sqlite { path, .. } => path.parent().map(Path::to_path_buf).unwrap_or_default(),
         _ => {
@@ -324,7 +324,6 @@ fn generated_secret_key(env: &Env, db: &DbConfig) -> Result<Secret, ConfigError>
             ))
         }
     };
-    let _ = env;
     let path = if dir.as_os_str().is_empty() {
         PathBuf::from("hc-secret-key")
     } else {
