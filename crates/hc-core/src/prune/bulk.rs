@@ -211,19 +211,24 @@ fn prune_checks_range(
     mode: Mode,
 ) -> QueryResult<u64> {
     use diesel::sql_types::{BigInt, Nullable};
-    const OWNER: &str =
-        "LEFT JOIN projects pj ON pj.id = c.project_id LEFT JOIN profiles pr ON pr.user_id = pj.owner_id";
-    let limit = |keep: &str| {
-        format!(
-            "COALESCE({keep}, pr.ping_log_limit, {})",
+    // With `--keep` the rule needs no owner: leave the joins out of the statement.
+    let owner = if keep.is_some() {
+        ""
+    } else {
+        "LEFT JOIN projects pj ON pj.id = c.project_id LEFT JOIN profiles pr ON pr.user_id = pj.owner_id"
+    };
+    let limit = |placeholder: &str| match keep {
+        Some(_) => placeholder.to_owned(),
+        None => format!(
+            "COALESCE({placeholder}, pr.ping_log_limit, {})",
             super::DEFAULT_PING_LIMIT
-        )
+        ),
     };
     let (delete, count) = match conn {
         DbConn::Sqlite(_) => {
             let rule = format!(
                 "FROM pings WHERE check_id BETWEEN ? AND ? AND n >= 1 AND n <= (SELECT c.n_pings - {} \
-                 FROM checks c {OWNER} WHERE c.id = pings.check_id AND c.project_id IS NOT NULL)",
+                 FROM checks c {owner} WHERE c.id = pings.check_id AND c.project_id IS NOT NULL)",
                 limit("?")
             );
             (
@@ -238,8 +243,8 @@ fn prune_checks_range(
                 limit("$3")
             );
             (
-                format!("DELETE FROM pings p USING checks c {OWNER} WHERE {rule}"),
-                format!("SELECT COUNT(*) AS n FROM pings p, checks c {OWNER} WHERE {rule}"),
+                format!("DELETE FROM pings p USING checks c {owner} WHERE {rule}"),
+                format!("SELECT COUNT(*) AS n FROM pings p, checks c {owner} WHERE {rule}"),
             )
         }
         DbConn::Mysql(_) => {
@@ -247,7 +252,7 @@ fn prune_checks_range(
                 "p.check_id BETWEEN ? AND ? AND c.project_id IS NOT NULL AND p.n >= 1 AND p.n <= c.n_pings - {}",
                 limit("?")
             );
-            let join = format!("pings p JOIN checks c ON p.check_id = c.id {OWNER}");
+            let join = format!("pings p JOIN checks c ON p.check_id = c.id {owner}");
             (
                 format!("DELETE p FROM {join} WHERE {rule}"),
                 format!("SELECT COUNT(*) AS n FROM {join} WHERE {rule}"),
