@@ -6,5 +6,6 @@ mod bad_input;
 mod binary;
 mod durability;
 mod pings;
+mod prune_while_serving;
 mod server;
 mod support;
