@@ -4,3 +4,4 @@
 
 mod going_down;
 mod notify;
+mod supervisor;
