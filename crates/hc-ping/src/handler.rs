@@ -27,7 +27,7 @@ pub async fn ping(
         .strip_prefix(state.ping_prefix.as_str())
         .and_then(ping::parse_path)
     else {
-        return page(StatusCode::NOT_FOUND);
+        return hc_http::page(StatusCode::NOT_FOUND);
     };
     if let Target::Slug { slug, .. } = &path.target {
         if slug.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -37,9 +37,9 @@ pub async fn ping(
     let limit = state.config.ping_body_limit;
     let body = match read_body(&req, payload, limit, state.options.body_timeout).await {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => return page(StatusCode::BAD_REQUEST),
+        Err(BodyError::TooLarge) => return hc_http::page(StatusCode::BAD_REQUEST),
         Err(BodyError::Timeout) => return text(HttpResponse::RequestTimeout(), "request timeout"),
-        Err(BodyError::Broken) => return page(StatusCode::BAD_REQUEST),
+        Err(BodyError::Broken) => return hc_http::page(StatusCode::BAD_REQUEST),
     };
     let request = describe(&state, &req, path, body);
     match state.writer.store(request).await {
@@ -169,8 +169,4 @@ fn never_cache(builder: &mut HttpResponseBuilder) {
 
 fn text(mut builder: HttpResponseBuilder, body: &'static str) -> HttpResponse {
     builder.content_type("text/html; charset=utf-8").body(body)
-}
-
-fn page(status: StatusCode) -> HttpResponse {
-    hc_http::page(status)
 }

@@ -87,8 +87,9 @@ fn run(queue: &Mutex<mpsc::Receiver<Job>>, pool: &Pool) {
 }
 
 fn write(pool: &Pool, mut batch: Vec<Job>) {
-    // Lock rows in a stable order, so that receivers sharing a database do not
-    // deadlock on each other's batches; pings of one check keep their order.
+    // Checks pinged by UUID are locked in id order by one query; slug pings lock theirs
+    // one by one, so a stable order keeps receivers sharing a database from
+    // deadlocking on each other's batches. Pings of one check keep their order.
     batch.sort_by(|a, b| target_key(&a.request).cmp(&target_key(&b.request)));
     match store_all(pool, &batch) {
         Ok(results) => {

@@ -27,7 +27,7 @@ fn sendalerts_once(db: &TestDb, sink: &SmtpSink) -> std::process::Output {
 }
 
 /// A user's first check (with its e-mail channel), up and overdue.
-fn overdue_check(conn: &mut DbConn, email: &str) -> Check {
+pub(crate) fn overdue_check(conn: &mut DbConn, email: &str) -> Check {
     let user = accounts::create_user(
         conn,
         &NewUser {

@@ -5,11 +5,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::Duration as Age;
-use diesel::prelude::*;
-use hc_core::accounts::{self, NewUser};
-use hc_core::schema::{checks, projects};
-use hc_core::time;
 use hc_test::{SmtpSink, TestDb};
 
 fn supervisorctl(conf: &Path, args: &[&str]) -> String {
@@ -103,30 +98,7 @@ fn supervisor_restarts_a_killed_sendalerts_and_alerts_keep_flowing() {
     assert_ne!(first, second);
 
     // A check goes overdue after the restart: its alert still arrives.
-    let conn = &mut pool.get().unwrap();
-    let user = accounts::create_user(
-        conn,
-        &NewUser {
-            email: "ops@example.org",
-            with_first_project: true,
-            ..NewUser::default()
-        },
-    )
-    .unwrap();
-    let project_id: i64 = projects::table
-        .filter(projects::owner_id.eq(user.id))
-        .select(projects::id)
-        .first(conn)
-        .unwrap();
-    let last_ping = (time::now() - Age::days(2)).naive_utc();
-    diesel::update(checks::table.filter(checks::project_id.eq(project_id)))
-        .set((
-            checks::status.eq("up"),
-            checks::last_ping.eq(Some(last_ping)),
-            checks::alert_after.eq(Some(last_ping + Age::hours(25))),
-        ))
-        .execute(conn)
-        .unwrap();
+    crate::notify::overdue_check(&mut pool.get().unwrap(), "ops@example.org");
     let messages = wait_for("the alert", Duration::from_secs(30), || {
         let m = sink.messages();
         (!m.is_empty()).then_some(m)
