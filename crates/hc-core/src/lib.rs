@@ -5,12 +5,15 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod badge;
+pub mod checks;
 pub mod compat;
 pub mod config;
 pub mod db;
 pub mod delivery;
 mod error;
 pub mod keys;
+pub mod metrics;
 pub mod models;
 pub mod ping;
 pub mod prune;

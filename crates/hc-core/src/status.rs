@@ -64,6 +64,17 @@ impl Status {
     }
 }
 
+impl From<StoredStatus> for Status {
+    fn from(stored: StoredStatus) -> Self {
+        match stored {
+            StoredStatus::New => Status::New,
+            StoredStatus::Up => Status::Up,
+            StoredStatus::Down => Status::Down,
+            StoredStatus::Paused => Status::Paused,
+        }
+    }
+}
+
 /// The fields of a check that decide its status.
 #[derive(Debug, Clone)]
 pub struct Timing<'a> {

@@ -1,15 +1,18 @@
 //! What `hc-ping` and `hc-web` share as HTTP servers: the process's `main` (config,
-//! logs, signals, exit codes), running a server until shutdown, and the pages and
-//! headers healthchecks' framework adds to every answer.
+//! logs, signals, exit codes), running a server until shutdown, reading request bodies
+//! within bounds, and the pages and headers healthchecks' framework adds to every
+//! answer.
 
 use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::middleware::DefaultHeaders;
-use actix_web::HttpResponse;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 use hc_core::config::Config;
 use tokio_util::sync::CancellationToken;
 
@@ -70,4 +73,52 @@ pub fn page(status: StatusCode) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(hc_core::compat::error_page(status.as_u16()))
+}
+
+/// How long a client may take to send a request body, unless a service says otherwise.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a request body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge,
+    Timeout,
+    Broken,
+}
+
+/// Reads a request body, keeping the first `keep` bytes (all when `None`) and refusing
+/// bodies over `cap` bytes or slower than `timeout`; memory never holds more than
+/// what is kept.
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    cap: usize,
+    keep: Option<usize>,
+    timeout: Duration,
+) -> Result<Vec<u8>, BodyError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > cap as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let read = async {
+        let mut kept = Vec::new();
+        let mut total = 0usize;
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| BodyError::Broken)?;
+            total = total.saturating_add(chunk.len());
+            if total > cap {
+                return Err(BodyError::TooLarge);
+            }
+            let room = keep.map_or(usize::MAX, |k| k.saturating_sub(kept.len()));
+            kept.extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
+        }
+        Ok(kept)
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or(Err(BodyError::Timeout))
 }

@@ -1,14 +1,14 @@
 //! The ping URLs: every method, every form of spec §2.1, answered with healthchecks'
 //! status codes, bodies and headers.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use actix_web::http::header::{self, HttpDate};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
-use futures_util::StreamExt;
 use hc_core::compat;
 use hc_core::ping::{self, PingPath, Target};
+use hc_http::{read_body, BodyError};
 
 use crate::store::{Answer, Request};
 use crate::State;
@@ -35,7 +35,8 @@ pub async fn ping(
         }
     }
     let limit = state.config.ping_body_limit;
-    let body = match read_body(&req, payload, limit, state.options.body_timeout).await {
+    let cap = MAX_REQUEST_BODY.max(limit.unwrap_or(0));
+    let body = match read_body(&req, payload, cap, limit, state.options.body_timeout).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return hc_http::page(StatusCode::BAD_REQUEST),
         Err(BodyError::Timeout) => return text(HttpResponse::RequestTimeout(), "request timeout"),
@@ -85,48 +86,6 @@ fn describe(state: &State, req: &HttpRequest, path: PingPath, body: Vec<u8>) -> 
             .collect(),
         body,
     }
-}
-
-enum BodyError {
-    TooLarge,
-    Timeout,
-    Broken,
-}
-
-/// Reads the body, keeping the first `keep` bytes (all when `None`) and refusing more
-/// than the request-size cap; memory never holds more than what is kept.
-async fn read_body(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    keep: Option<usize>,
-    timeout: Duration,
-) -> Result<Vec<u8>, BodyError> {
-    let cap = MAX_REQUEST_BODY.max(keep.unwrap_or(0));
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > cap as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    let read = async {
-        let mut kept = Vec::new();
-        let mut total = 0usize;
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| BodyError::Broken)?;
-            total = total.saturating_add(chunk.len());
-            if total > cap {
-                return Err(BodyError::TooLarge);
-            }
-            let room = keep.map_or(usize::MAX, |k| k.saturating_sub(kept.len()));
-            kept.extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
-        }
-        Ok(kept)
-    };
-    tokio::time::timeout(timeout, read)
-        .await
-        .unwrap_or(Err(BodyError::Timeout))
 }
 
 fn respond(answer: Answer, limit: Option<usize>) -> HttpResponse {

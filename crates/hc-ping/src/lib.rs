@@ -28,7 +28,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            body_timeout: Duration::from_secs(30),
+            body_timeout: hc_http::BODY_TIMEOUT,
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
+use hc_core::checks::{self as check_ops, By};
 use hc_core::db::DbConn;
 use hc_core::models::{ChannelCheck, Check, Ping};
 use hc_core::ping::{self, Endpoint, PingPath, Target};
@@ -149,7 +150,7 @@ pub fn process(
                 .limit(2)
                 .load(conn)?;
             match ids.as_slice() {
-                [id] => match lock_check(conn, By::Id(*id))? {
+                [id] => match check_ops::lock(conn, By::Id(*id))? {
                     Some(check) => (prefetched.current(check), false),
                     None => return Outcome::refused(Answer::SlugNotFound),
                 },
@@ -311,30 +312,6 @@ impl<'a> PingChanges<'a> {
     }
 }
 
-enum By<'a> {
-    Code(&'a str),
-    Id(i64),
-}
-
-/// Reads a check and locks its row until commit (`FOR UPDATE`; SQLite's write
-/// transaction already excludes every other writer), so concurrent pings of one check
-/// from several receivers apply one after another.
-fn lock_check(conn: &mut DbConn, by: By) -> QueryResult<Option<Check>> {
-    macro_rules! first {
-        ($c:expr, $($lock:tt)*) => {
-            match by {
-                By::Code(code) => checks::table.filter(checks::code.eq(code)).select(Check::as_select())$($lock)*.first($c).optional(),
-                By::Id(id) => checks::table.find(id).select(Check::as_select())$($lock)*.first($c).optional(),
-            }
-        };
-    }
-    match conn {
-        DbConn::Sqlite(c) => first!(c,),
-        DbConn::Postgres(c) => first!(c, .for_update()),
-        DbConn::Mysql(c) => first!(c, .for_update()),
-    }
-}
-
 /// `?create=1` on an unknown slug: a check named after the slug with every channel
 /// of the project, unless the project is unknown or its owner is far over their limit.
 fn provision(
@@ -373,7 +350,7 @@ fn provision(
     diesel::insert_into(checks::table)
         .values(&new)
         .execute(conn)?;
-    let Some(check) = lock_check(conn, By::Code(&new.code))? else {
+    let Some(check) = check_ops::lock(conn, By::Code(&new.code))? else {
         return Ok(None);
     };
     let channel_ids: Vec<i64> = channels::table

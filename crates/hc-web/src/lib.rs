@@ -1,6 +1,9 @@
 //! The dashboard and management API: an actix-web server over the domain crate.
 
+mod api;
+mod badges;
 mod error;
+mod metrics;
 mod pages;
 mod status;
 mod templates;
@@ -70,10 +73,7 @@ pub async fn run(
 
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::index));
-    for version in ["v1", "v2", "v3"] {
-        cfg.route(
-            &format!("/api/{version}/status/"),
-            web::route().to(status::status),
-        );
-    }
+    api::configure(cfg);
+    badges::configure(cfg);
+    metrics::configure(cfg);
 }

@@ -120,6 +120,13 @@ impl Check {
         Ok(self.timing(&schedule).status(now, with_started))
     }
 
+    /// The reported status at `now`, or the stored one when the schedule cannot be
+    /// evaluated (a row hc did not write): pages and lists show it rather than fail.
+    pub fn status_or_stored(&self, now: DateTime<Utc>, with_started: bool) -> Status {
+        self.status_at(now, with_started)
+            .unwrap_or_else(|_| self.stored_status().into())
+    }
+
     /// What `alert_after` should hold now.
     pub fn going_down_after(&self) -> Result<Option<DateTime<Utc>>, ScheduleError> {
         let schedule = self.parsed_schedule()?;

@@ -2,6 +2,7 @@
 //! action is adjusted (exit status, POST-only, body keywords), and what recording it
 //! does to the check. Pure functions; the receiver does the I/O.
 
+pub mod durations;
 mod path;
 mod request;
 

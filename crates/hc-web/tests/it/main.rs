@@ -2,5 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
+mod api_checks;
+mod api_errors;
+mod api_history;
 mod binary;
 mod server;
+mod support;
