@@ -164,6 +164,17 @@ pub fn stop(mut child: Child) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A backend named on the command line (`sqlite`, `postgres` or `mysql`).
+pub fn backend(name: &str) -> anyhow::Result<hc_core::config::Backend> {
+    use hc_core::config::Backend;
+    Ok(match name {
+        "sqlite" => Backend::Sqlite,
+        "postgres" => Backend::Postgres,
+        "mysql" => Backend::Mysql,
+        other => bail!("unknown backend {other}: use sqlite, postgres or mysql"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -32,12 +32,7 @@ fn main() -> anyhow::Result<()> {
     let opts = Opts::parse();
     let mut failed = false;
     for name in &opts.db {
-        let backend = match name.as_str() {
-            "sqlite" => Backend::Sqlite,
-            "postgres" => Backend::Postgres,
-            "mysql" => Backend::Mysql,
-            other => bail!("unknown backend {other}"),
-        };
+        let backend = hc_bench::backend(name)?;
         let total = opts.checks * opts.pings_per_check;
         println!(
             "{name}: {} checks x {} pings = {total} pings, keeping {KEEP} per check",

@@ -21,8 +21,25 @@ pub const LEASE: Duration = Duration::minutes(2);
 /// Flips turned into notifications per query.
 const FLIP_BATCH: i64 = 100;
 
+/// Tries per notification before a transient failure becomes final.
+pub const MAX_ATTEMPTS: i32 = 5;
+
+/// How long to wait before try number `attempts + 1`, after `attempts` failed.
+pub fn backoff(attempts: i32) -> Duration {
+    match attempts {
+        ..=1 => Duration::seconds(30),
+        2 => Duration::minutes(2),
+        3 => Duration::minutes(10),
+        _ => Duration::minutes(30),
+    }
+}
+
+/// Says whether a channel stays silent for a status (its kind, value and the status);
+/// such channels get no notification, as in healthchecks.
+pub type IsNoop<'a> = &'a dyn Fn(&str, &str, &str) -> bool;
+
 /// Queues notifications for every unprocessed flip; returns how many flips it took.
-pub fn queue_flips(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize> {
+pub fn queue_flips(conn: &mut DbConn, now: DateTime<Utc>, is_noop: IsNoop) -> Result<usize> {
     let mut taken = 0;
     loop {
         let pending: Vec<Flip> = flips::table
@@ -35,7 +52,7 @@ pub fn queue_flips(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize> {
             return Ok(taken);
         }
         for flip in &pending {
-            if queue_flip(conn, flip, now)? {
+            if queue_flip(conn, flip, now, is_noop)? {
                 taken += 1;
             }
         }
@@ -44,7 +61,7 @@ pub fn queue_flips(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize> {
 
 /// Marks one flip processed and queues its notifications, atomically. False when
 /// another daemon took it first.
-fn queue_flip(conn: &mut DbConn, flip: &Flip, now: DateTime<Utc>) -> Result<bool> {
+fn queue_flip(conn: &mut DbConn, flip: &Flip, now: DateTime<Utc>, is_noop: IsNoop) -> Result<bool> {
     conn.write_tx(|conn| {
         let n = diesel::update(
             flips::table
@@ -63,13 +80,16 @@ fn queue_flip(conn: &mut DbConn, flip: &Flip, now: DateTime<Utc>) -> Result<bool
         if silent || !alerting {
             return Ok(true);
         }
-        let channel_ids: Vec<i64> = channel_checks::table
+        let channels: Vec<(i64, String, String)> = channel_checks::table
             .inner_join(channels::table)
             .filter(channel_checks::check_id.eq(flip.check_id))
             .filter(channels::disabled.eq(false))
-            .select(channels::id)
+            .select((channels::id, channels::kind, channels::value))
             .load(conn)?;
-        for channel_id in channel_ids {
+        for (channel_id, kind, value) in channels {
+            if is_noop(&kind, &value, &flip.new_status) {
+                continue;
+            }
             let notification = Notification {
                 id: 0,
                 code: keys::new_uuid(),
@@ -92,6 +112,31 @@ fn queue_flip(conn: &mut DbConn, flip: &Flip, now: DateTime<Utc>) -> Result<bool
     })
 }
 
+/// Notifications a daemon may claim at `now`: waiting and due, or claimed by a
+/// daemon whose lease ran out.
+fn due(
+    now: chrono::NaiveDateTime,
+) -> Box<
+    dyn BoxableExpression<
+        notifications::table,
+        <DbConn as diesel::Connection>::Backend,
+        SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+    >,
+> {
+    Box::new(
+        notifications::status
+            .eq("pending")
+            .and(
+                notifications::next_attempt
+                    .is_null()
+                    .or(notifications::next_attempt.le(now)),
+            )
+            .or(notifications::status
+                .eq("sending")
+                .and(notifications::claimed_until.lt(now))),
+    )
+}
+
 /// A claimed notification with what sending it needs.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -106,11 +151,7 @@ pub fn claim(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Claimed>> {
     let naive_now = now.naive_utc();
     loop {
         let candidates: Vec<i64> = notifications::table
-            .filter(
-                notifications::status.eq("pending").or(notifications::status
-                    .eq("sending")
-                    .and(notifications::claimed_until.lt(naive_now))),
-            )
+            .filter(due(naive_now))
             .order(notifications::id)
             .limit(10)
             .select(notifications::id)
@@ -119,11 +160,7 @@ pub fn claim(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Claimed>> {
             return Ok(None);
         }
         for id in candidates {
-            let claimable = notifications::table.find(id).filter(
-                notifications::status.eq("pending").or(notifications::status
-                    .eq("sending")
-                    .and(notifications::claimed_until.lt(naive_now))),
-            );
+            let claimable = notifications::table.find(id).filter(due(naive_now));
             let n = diesel::update(claimable)
                 .set((
                     notifications::status.eq("sending"),
@@ -147,7 +184,11 @@ pub fn claim(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Claimed>> {
                     conn,
                     &notification,
                     &channel,
-                    Err("the check does not exist any more".into()),
+                    Outcome::Failed {
+                        error: "the check does not exist any more".into(),
+                        retry: false,
+                        disable: false,
+                    },
                     Duration::zero(),
                     now,
                 )?;
@@ -166,27 +207,52 @@ pub fn claim(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Claimed>> {
     }
 }
 
-/// Records how a send went, on the notification and on its channel.
+/// How a send went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    Failed {
+        error: String,
+        /// Worth another try later (until [`MAX_ATTEMPTS`]).
+        retry: bool,
+        /// The channel can never work as configured: disable it.
+        disable: bool,
+    },
+}
+
+/// Records how a send went, on the notification and on its channel: sent, failed for
+/// good, or back in the queue for a later try.
 pub fn finish(
     conn: &mut DbConn,
     notification: &Notification,
     channel: &Channel,
-    outcome: std::result::Result<(), String>,
+    outcome: Outcome,
     took: Duration,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let error: String = outcome
-        .err()
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect();
-    let status = if error.is_empty() { "sent" } else { "failed" };
+    let (status, error, next_attempt, disable) = match outcome {
+        Outcome::Sent => ("sent", String::new(), None, false),
+        Outcome::Failed {
+            error,
+            retry,
+            disable,
+        } => {
+            let error: String = error.chars().take(200).collect();
+            // `attempts` already counts this try (it is raised when claimed).
+            if retry && !disable && notification.attempts < MAX_ATTEMPTS {
+                let at = now + backoff(notification.attempts);
+                ("pending", error, Some(at.naive_utc()), false)
+            } else {
+                ("failed", error, None, disable)
+            }
+        }
+    };
     conn.write_tx(|conn| {
         diesel::update(notifications::table.find(notification.id))
             .set((
                 notifications::status.eq(status),
                 notifications::error.eq(&error),
+                notifications::next_attempt.eq(next_attempt),
                 notifications::claimed_until.eq(None::<chrono::NaiveDateTime>),
             ))
             .execute(conn)?;
@@ -197,6 +263,11 @@ pub fn finish(
                 channels::last_error.eq(&error),
             ))
             .execute(conn)?;
+        if disable {
+            diesel::update(channels::table.find(channel.id))
+                .set(channels::disabled.eq(true))
+                .execute(conn)?;
+        }
         Ok(())
     })
 }

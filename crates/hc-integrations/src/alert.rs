@@ -1,39 +1,134 @@
-//! Sending one notification through its channel. E-mail is delivered today; other
-//! kinds are recorded as failed with a message saying so, never silently dropped.
+//! Sending one alert through its channel: which kinds exist, which statuses each one
+//! stays silent for, and the e-mail alert's text.
+
+use std::sync::Arc;
 
 use hc_core::config::Config;
-use hc_core::db::DbConn;
-use hc_core::delivery::Claimed;
+use hc_core::db::Pool;
 use hc_core::models::Check;
+use serde_json::Value;
 
+use crate::context::Alert;
 use crate::email::{Mailer, Outgoing};
+use crate::failure::Failure;
+use crate::kinds::{slack, webhook};
+use crate::outbound::Outbound;
 
-/// Sends `claimed`; `Err` carries the text recorded on the notification and channel.
-pub fn send(
-    conn: &mut DbConn,
-    config: &Config,
-    mailer: Option<&Mailer>,
-    claimed: &Claimed,
-) -> Result<(), String> {
-    match claimed.channel.kind.as_str() {
-        "email" => {
-            let Some(mailer) = mailer else {
-                return Err("e-mail is not set up on this server (EMAIL_HOST is empty)".into());
-            };
-            let message = email_alert(
-                config,
-                &claimed.check,
-                &claimed.notification.check_status,
-                &claimed.channel.value,
-            );
-            mailer
-                .send_recorded(conn, &message)
-                .map_err(|e| e.to_string())
-        }
-        other => Err(format!(
-            "{other} notifications are not supported by this version of hc yet"
-        )),
+/// What sending needs, built once per daemon.
+#[derive(Clone)]
+pub struct Senders {
+    pub http: Outbound,
+    pub mailer: Option<Arc<Mailer>>,
+    pub pool: Pool,
+    pub config: Arc<Config>,
+}
+
+impl Senders {
+    pub fn new(config: Arc<Config>, pool: Pool) -> Result<Senders, Failure> {
+        let mailer = match Mailer::from_config(&config) {
+            Ok(mailer) => Some(Arc::new(mailer)),
+            Err(e) => {
+                tracing::warn!(error = %e, "e-mail alerts cannot be sent");
+                None
+            }
+        };
+        Ok(Senders {
+            http: Outbound::new(config.integrations.allow_private_ips)?,
+            mailer,
+            pool,
+            config,
+        })
     }
+
+    fn icon_url(&self) -> String {
+        self.config
+            .site_logo_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/static/img/logo.png", self.config.site_root))
+    }
+}
+
+/// Kinds that stay silent for some statuses (spec §6.2): nothing is queued for them.
+pub fn is_noop(kind: &str, value: &str, status: &str) -> bool {
+    match kind {
+        "email" => email_recipient(value, status).is_none(),
+        "webhook" => webhook::is_noop(value, status),
+        _ => false,
+    }
+}
+
+/// Sends the alert. `Err` says why it was not delivered and what to do next.
+pub async fn send(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
+    let kind = alert.channel.kind.as_str();
+    match kind {
+        "email" => send_email(senders, alert).await,
+        "webhook" => webhook::send(&senders.http, alert).await,
+        "slack" => {
+            slack::send(
+                &senders.http,
+                alert,
+                slack::Flavour::Slack,
+                &senders.icon_url(),
+            )
+            .await
+        }
+        "mattermost" => {
+            slack::send(
+                &senders.http,
+                alert,
+                slack::Flavour::Mattermost,
+                &senders.icon_url(),
+            )
+            .await
+        }
+        "discord" => {
+            slack::send(
+                &senders.http,
+                alert,
+                slack::Flavour::Discord,
+                &senders.icon_url(),
+            )
+            .await
+        }
+        other => Err(Failure::fail(format!(
+            "{other} notifications are not supported by this version of hc yet"
+        ))),
+    }
+}
+
+/// The address an e-mail channel sends `status` alerts to: healthchecks' JSON
+/// (`{"value", "up", "down"}`) or a bare address (both statuses).
+pub fn email_recipient(value: &str, status: &str) -> Option<String> {
+    match serde_json::from_str::<Value>(value) {
+        Ok(Value::Object(obj)) => {
+            let wanted = obj.get(status).and_then(Value::as_bool).unwrap_or(true);
+            let to = obj.get("value").and_then(Value::as_str).unwrap_or_default();
+            (wanted && !to.is_empty()).then(|| to.to_owned())
+        }
+        _ => (!value.trim().is_empty()).then(|| value.trim().to_owned()),
+    }
+}
+
+async fn send_email(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
+    let Some(mailer) = senders.mailer.clone() else {
+        return Err(Failure::fail(
+            "e-mail is not set up on this server (EMAIL_HOST is empty)",
+        ));
+    };
+    let Some(to) = email_recipient(&alert.channel.value, &alert.status) else {
+        return Ok(());
+    };
+    let message = email_alert(&senders.config, &alert.check, &alert.status, &to);
+    let pool = senders.pool.clone();
+    // lettre's SMTP transport blocks, and the message is recorded in the database.
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().map_err(|e| Failure::retry(e.to_string()))?;
+        mailer
+            .send_recorded(&mut conn, &message)
+            .map_err(|e| Failure::retry(e.to_string()))
+    })
+    .await
+    .map_err(|e| Failure::retry(e.to_string()))?
 }
 
 /// The e-mail for a check that went `status` (healthchecks' subject, our own words).
@@ -106,11 +201,26 @@ fn seconds_in_words(seconds: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn periods_read_as_words() {
-        assert_eq!(super::seconds_in_words(86_400), "1 day");
-        assert_eq!(super::seconds_in_words(7_200), "2 hours");
-        assert_eq!(super::seconds_in_words(1_209_600), "2 weeks");
-        assert_eq!(super::seconds_in_words(90), "90 seconds");
+        assert_eq!(seconds_in_words(86_400), "1 day");
+        assert_eq!(seconds_in_words(7_200), "2 hours");
+        assert_eq!(seconds_in_words(1_209_600), "2 weeks");
+        assert_eq!(seconds_in_words(90), "90 seconds");
+    }
+
+    #[test]
+    fn email_channels_choose_their_statuses() {
+        assert_eq!(
+            email_recipient("a@x.org", "down").as_deref(),
+            Some("a@x.org")
+        );
+        let json = r#"{"value": "a@x.org", "up": false, "down": true}"#;
+        assert_eq!(email_recipient(json, "down").as_deref(), Some("a@x.org"));
+        assert_eq!(email_recipient(json, "up"), None);
+        assert!(is_noop("email", json, "up"));
+        assert!(!is_noop("email", json, "down"));
     }
 }

@@ -1,6 +1,14 @@
-//! Where hc's messages go. E-mail comes first (alerts, login links, reports and the
-//! operator's test message all use it); the chat, pager and webhook integrations
-//! join it here, so that the dashboard, `sendalerts` and `hc-admin` share one copy.
+//! Where hc's messages go: e-mail (alerts, login links, reports and the operator's
+//! test message), webhooks and the chat and pager services. The dashboard,
+//! `sendalerts` and `hc-admin` share this one copy.
 
 pub mod alert;
+pub mod context;
 pub mod email;
+pub mod failure;
+pub mod kinds;
+pub mod outbound;
+
+pub use alert::{send, Senders};
+pub use context::Alert;
+pub use failure::{Failure, Then};

@@ -9,6 +9,10 @@
     reason = "test support: a broken test database should stop the test loudly"
 )]
 
+mod http_sink;
+
+pub use http_sink::{HttpSink, Recorded, Reply};
+
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use hc_core::config::{Backend, DbConfig, Secret};

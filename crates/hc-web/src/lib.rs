@@ -50,6 +50,9 @@ pub async fn run(
     let addr = listener.local_addr().map_err(Error::Io)?;
     let templates = Templates::load()?;
     tracing::info!(%addr, db = %config.db.describe(), site_root = %config.site_root, "hc-web is listening");
+    // With SITE_ROOT at a sub-path (https://example.org/hc), every route lives below
+    // it, as healthchecks' do.
+    let prefix = config.path_prefix();
     let state = web::Data::new(State {
         config,
         pool,
@@ -59,7 +62,7 @@ pub async fn run(
         App::new()
             .app_data(state.clone())
             .wrap(hc_http::security_headers())
-            .configure(routes)
+            .service(web::scope(&prefix).configure(routes))
     })
     .disable_signals()
     .shutdown_timeout(hc_http::SHUTDOWN_GRACE.as_secs())

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use hc_core::config::Config;
 use hc_core::db::{self, OnStart, Pool};
 use hc_core::delivery;
-use hc_integrations::alert;
-use hc_integrations::email::Mailer;
+use hc_integrations::{alert, Alert, Failure, Senders, Then};
 use tokio_util::sync::CancellationToken;
 
 /// hc's notifier daemon: marks late checks down and alerts their integrations.
@@ -50,6 +49,10 @@ pub async fn serve(config: Config, cli: Cli, shutdown: CancellationToken) -> Res
     run(config, pool, &cli, shutdown).await
 }
 
+/// Sends at most this many notifications at once, so that a slow provider holds up
+/// only its own sends.
+const CONCURRENCY: usize = 32;
+
 /// The main loop, on an existing pool.
 pub async fn run(
     config: Config,
@@ -57,29 +60,29 @@ pub async fn run(
     cli: &Cli,
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
-    let mailer = match Mailer::from_config(&config) {
-        Ok(mailer) => Some(Arc::new(mailer)),
-        Err(e) => {
-            tracing::warn!(error = %e, "e-mail alerts cannot be sent");
-            None
-        }
-    };
     let config = Arc::new(config);
+    let senders =
+        Senders::new(config.clone(), pool.clone()).map_err(|e| Error::Internal(e.to_string()))?;
     loop {
-        let (pass_pool, config, mailer) = (pool.clone(), config.clone(), mailer.clone());
+        let pass_pool = pool.clone();
         let report = blocking(move || {
             let mut conn = pass_pool.get()?;
             let report = hc_core::alerts::going_down_pass(&mut conn, hc_core::time::now())?;
-            delivery::queue_flips(&mut conn, hc_core::time::now())?;
-            deliver_all(&mut conn, &config, mailer.as_deref())?;
+            delivery::queue_flips(&mut conn, hc_core::time::now(), &alert::is_noop)?;
             Ok(report)
         })
         .await;
-        match report {
-            Ok(report) if report.went_down > 0 => {
-                tracing::info!(went_down = report.went_down, "pass done")
+        let delivered = match report {
+            Ok(report) => {
+                if report.went_down > 0 {
+                    tracing::info!(went_down = report.went_down, "pass done");
+                }
+                deliver_all(&senders, &shutdown).await
             }
-            Ok(_) => {}
+            Err(e) => Err(e),
+        };
+        match delivered {
+            Ok(()) => {}
             // A database hiccup must not end the daemon: log it and try again.
             Err(e) if !cli.once => tracing::error!(error = %e, "pass failed"),
             Err(e) => return Err(e),
@@ -97,34 +100,92 @@ pub async fn run(
     }
 }
 
-/// Sends every notification waiting, one after another.
-fn deliver_all(
-    conn: &mut hc_core::db::DbConn,
-    config: &Config,
-    mailer: Option<&Mailer>,
-) -> Result<(), hc_core::Error> {
-    while let Some(claimed) = delivery::claim(conn, hc_core::time::now())? {
-        let started = std::time::Instant::now();
-        let outcome = alert::send(conn, config, mailer, &claimed);
-        let took = chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-        match &outcome {
-            Ok(()) => {
-                tracing::info!(check.code = %claimed.check.code, channel.kind = %claimed.channel.kind, duration_ms = took.num_milliseconds(), "notification sent")
-            }
-            Err(e) => {
-                tracing::warn!(check.code = %claimed.check.code, channel.kind = %claimed.channel.kind, error = %e, "notification failed")
+/// Sends every notification that is due, up to [`CONCURRENCY`] at a time; returns
+/// when none is left (or at shutdown, once the sends in flight have finished).
+async fn deliver_all(senders: &Senders, shutdown: &CancellationToken) -> Result<(), Error> {
+    let mut inflight = tokio::task::JoinSet::new();
+    let mut drained = false;
+    loop {
+        if !drained && !shutdown.is_cancelled() && inflight.len() < CONCURRENCY {
+            let room = CONCURRENCY - inflight.len();
+            let pool = senders.pool.clone();
+            let config = senders.config.clone();
+            let claimed = blocking(move || claim_batch(&pool, &config, room)).await?;
+            drained = claimed.len() < room;
+            for (claimed, alert) in claimed {
+                let senders = senders.clone();
+                inflight.spawn(async move { deliver(&senders, claimed, alert).await });
             }
         }
+        if inflight.is_empty() {
+            return Ok(());
+        }
+        if drained || inflight.len() >= CONCURRENCY || shutdown.is_cancelled() {
+            if let Some(done) = inflight.join_next().await {
+                done.map_err(|e| Error::Internal(e.to_string()))??;
+            }
+        }
+    }
+}
+
+/// A claimed notification and its alert (or why the alert could not be read).
+type Work = (delivery::Claimed, Result<Alert, String>);
+
+/// Claims up to `n` notifications and gathers what their alerts say.
+fn claim_batch(pool: &Pool, config: &Config, n: usize) -> Result<Vec<Work>, hc_core::Error> {
+    let mut conn = pool.get()?;
+    let mut out = Vec::new();
+    while out.len() < n {
+        let Some(claimed) = delivery::claim(&mut conn, hc_core::time::now())? else {
+            break;
+        };
+        let alert = Alert::load(&mut conn, config, &claimed).map_err(|e| e.to_string());
+        out.push((claimed, alert));
+    }
+    Ok(out)
+}
+
+/// Sends one notification and records the outcome.
+async fn deliver(
+    senders: &Senders,
+    claimed: delivery::Claimed,
+    alert: Result<Alert, String>,
+) -> Result<(), Error> {
+    let started = std::time::Instant::now();
+    let outcome = match &alert {
+        Ok(alert) => hc_integrations::send(senders, alert).await,
+        Err(e) => Err(Failure::retry(format!(
+            "cannot read the alert's details: {e}"
+        ))),
+    };
+    let took = chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+    let outcome = match outcome {
+        Ok(()) => {
+            tracing::info!(check.code = %claimed.check.code, channel.kind = %claimed.channel.kind, duration_ms = took.num_milliseconds(), "notification sent");
+            delivery::Outcome::Sent
+        }
+        Err(failure) => {
+            tracing::warn!(check.code = %claimed.check.code, channel.kind = %claimed.channel.kind, error = %failure, "notification failed");
+            delivery::Outcome::Failed {
+                error: failure.message,
+                retry: failure.then == Then::Retry,
+                disable: failure.then == Then::Disable,
+            }
+        }
+    };
+    let pool = senders.pool.clone();
+    blocking(move || {
+        let mut conn = pool.get()?;
         delivery::finish(
-            conn,
+            &mut conn,
             &claimed.notification,
             &claimed.channel,
             outcome,
             took,
             hc_core::time::now(),
-        )?;
-    }
-    Ok(())
+        )
+    })
+    .await
 }
 
 /// Runs diesel work off the async threads, keeping the current tracing span.

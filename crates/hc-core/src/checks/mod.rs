@@ -4,6 +4,7 @@
 //! a ping of the same check.
 
 pub mod history;
+pub mod json;
 mod slug;
 mod update;
 

@@ -32,6 +32,8 @@ pub enum Problem {
     NotAnArray,
     BadSchedule,
     BadTimezone,
+    /// hc's own: PostgreSQL cannot store NUL, so healthchecks fails with a 500 there.
+    ContainsNul,
 }
 
 impl Problem {
@@ -48,6 +50,7 @@ impl Problem {
             Problem::NotAnArray => "is not an array",
             Problem::BadSchedule => "is not a valid cron or OnCalendar expression",
             Problem::BadTimezone => "is not a valid timezone",
+            Problem::ContainsNul => "contains a NUL character",
         }
     }
 }
@@ -127,8 +130,8 @@ impl CheckUpdate {
         let field = |name: &str| obj.get(name);
         Ok(CheckUpdate {
             channels: string(field("channels"), "channels", None)?,
-            desc: string(field("desc"), "desc", None)?,
-            failure_kw: string(field("failure_kw"), "failure_kw", Some(MAX_KEYWORDS))?,
+            desc: text(field("desc"), "desc", None)?,
+            failure_kw: text(field("failure_kw"), "failure_kw", Some(MAX_KEYWORDS))?,
             filter_subject: boolean(field("filter_subject"), "filter_subject")?,
             filter_body: boolean(field("filter_body"), "filter_body")?,
             filter_http_body: boolean(field("filter_http_body"), "filter_http_body")?,
@@ -136,14 +139,14 @@ impl CheckUpdate {
             grace: seconds(field("grace"), "grace")?,
             manual_resume: boolean(field("manual_resume"), "manual_resume")?,
             methods: methods(field("methods"))?,
-            name: string(field("name"), "name", Some(MAX_NAME))?,
+            name: text(field("name"), "name", Some(MAX_NAME))?,
             schedule: schedule(field("schedule"))?,
             slug: slug(field("slug"))?,
-            start_kw: string(field("start_kw"), "start_kw", Some(MAX_KEYWORDS))?,
-            subject: string(field("subject"), "subject", Some(MAX_KEYWORDS))?,
-            subject_fail: string(field("subject_fail"), "subject_fail", Some(MAX_KEYWORDS))?,
-            success_kw: string(field("success_kw"), "success_kw", Some(MAX_KEYWORDS))?,
-            tags: string(field("tags"), "tags", Some(MAX_TAGS))?,
+            start_kw: text(field("start_kw"), "start_kw", Some(MAX_KEYWORDS))?,
+            subject: text(field("subject"), "subject", Some(MAX_KEYWORDS))?,
+            subject_fail: text(field("subject_fail"), "subject_fail", Some(MAX_KEYWORDS))?,
+            success_kw: text(field("success_kw"), "success_kw", Some(MAX_KEYWORDS))?,
+            tags: text(field("tags"), "tags", Some(MAX_TAGS))?,
             timeout: seconds(field("timeout"), "timeout")?,
             tz: zone(field("tz"))?,
             unique: unique(field("unique"))?,
@@ -256,6 +259,22 @@ fn string(
         }
         Some(_) => Err(ValidationError::field(name, Problem::NotAString)),
     }
+}
+
+/// A free-text field stored as given. A NUL character is refused on every backend:
+/// PostgreSQL cannot store one (healthchecks answers a 500 there), and a check should
+/// not depend on which database holds it. Fields with a stricter rule of their own
+/// (slug, schedule, tz, channels) keep healthchecks' message for it.
+fn text(
+    value: Option<&Value>,
+    name: &str,
+    max_len: Option<usize>,
+) -> Result<Option<String>, ValidationError> {
+    let text = string(value, name, max_len)?;
+    if text.as_deref().is_some_and(|s| s.contains('\0')) {
+        return Err(ValidationError::field(name, Problem::ContainsNul));
+    }
+    Ok(text)
 }
 
 fn boolean(value: Option<&Value>, name: &str) -> Result<Option<bool>, ValidationError> {

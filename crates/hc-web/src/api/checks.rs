@@ -33,7 +33,8 @@ impl Call {
         Context {
             site_root: &self.state.config.site_root,
             ping_endpoint: &self.state.config.ping_endpoint,
-            version: self.version,
+            version: self.version.as_str(),
+            with_started: self.version.reports_started(),
             now: hc_core::time::now(),
             read_only,
         }

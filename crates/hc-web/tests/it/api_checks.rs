@@ -446,3 +446,36 @@ async fn the_check_limit_refuses_new_checks_but_not_upserts() {
         .await;
     assert_eq!(upsert.status, 200);
 }
+
+#[actix_web::test]
+async fn a_site_root_with_a_path_moves_every_route_below_it() {
+    let app = App::start_with(&[("SITE_ROOT", "https://example.org/hc")]);
+    let created = app
+        .post("/hc/api/v3/checks/", app.rw(), &json!({"name": "sub"}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let check = created.json();
+    let uuid = uuid_of(&check);
+    assert_eq!(
+        check["update_url"],
+        format!("https://example.org/hc/api/v3/checks/{uuid}").as_str()
+    );
+    assert_eq!(
+        check["ping_url"],
+        format!("https://example.org/hc/ping/{uuid}").as_str()
+    );
+    assert_eq!(app.get("/api/v3/checks/", app.rw()).await.status, 404);
+    let redirect = app.get("/hc/api/v3/checks", app.rw()).await;
+    assert_eq!(redirect.header("location"), Some("/hc/api/v3/checks/"));
+    let badge = app
+        .fetch(
+            app.url(
+                &check["badge_url"]
+                    .as_str()
+                    .unwrap()
+                    .replace("https://example.org", ""),
+            ),
+        )
+        .await;
+    assert_eq!(badge.status, 200);
+}

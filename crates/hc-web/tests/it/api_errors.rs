@@ -171,6 +171,51 @@ async fn wrong_types_and_bounds_name_the_field() {
 }
 
 #[actix_web::test]
+async fn nul_characters_are_refused_not_a_500() {
+    // PostgreSQL cannot store NUL: healthchecks answers a 500 there (and so did hc).
+    // Every backend refuses it the same way, before anything is written.
+    let app = App::start();
+    for body in [
+        json!({"name": "a\u{0}b"}),
+        json!({"desc": "\u{0}"}),
+        json!({"tags": "prod \u{0}"}),
+        json!({"success_kw": "ok\u{0}"}),
+    ] {
+        let reply = app.post("/api/v3/checks/", app.rw(), &body).await;
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+        assert!(
+            reply.error().ends_with("contains a NUL character"),
+            "{}",
+            reply.body
+        );
+    }
+    assert_eq!(
+        app.get("/api/v3/checks/", app.rw()).await.json()["checks"],
+        json!([]),
+        "nothing was created"
+    );
+    let uuid = app.create(json!({"name": "kept"})).await["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = app
+        .post(
+            &format!("/api/v3/checks/{uuid}"),
+            app.rw(),
+            &json!({"name": "x\u{0}"}),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.error()),
+        (
+            400,
+            "json validation error: name contains a NUL character".to_owned()
+        )
+    );
+    assert_eq!(app.reload(&uuid).name, "kept");
+}
+
+#[actix_web::test]
 async fn big_bodies_and_many_tags() {
     let app = App::start();
     let tags: Vec<String> = (0..10_000).map(|i| format!("t{i}")).collect();

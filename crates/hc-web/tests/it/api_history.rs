@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::support::App;
 
 /// Starts a ping receiver beside the app; it stops with the returned token.
-fn start_receiver(app: &App) -> (String, tokio_util::sync::DropGuard) {
+pub(crate) fn start_receiver(app: &App) -> (String, tokio_util::sync::DropGuard) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();

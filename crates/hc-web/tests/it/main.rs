@@ -5,6 +5,10 @@
 mod api_checks;
 mod api_errors;
 mod api_history;
+mod api_queries;
+mod badges;
 mod binary;
+mod metrics;
+mod openapi;
 mod server;
 mod support;

@@ -101,6 +101,11 @@ impl App {
         Reply::from(request.send().await.unwrap()).await
     }
 
+    /// A GET of a full URL, without a key.
+    pub async fn fetch(&self, url: String) -> Reply {
+        self.send(self.client.get(url)).await
+    }
+
     pub async fn get(&self, path: &str, key: &str) -> Reply {
         self.send(self.client.get(self.url(path)).header("X-Api-Key", key))
             .await

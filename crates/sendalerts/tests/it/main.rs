@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
 mod going_down;
+mod integrations;
 mod notify;
 mod supervisor;

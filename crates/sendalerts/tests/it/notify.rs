@@ -266,14 +266,14 @@ fn a_send_left_unfinished_by_a_dead_daemon_is_sent_by_the_next() {
 }
 
 #[test]
-fn kinds_not_built_yet_are_recorded_as_failed_with_a_reason() {
+fn unknown_kinds_are_recorded_as_failed_with_a_reason() {
     let db = TestDb::new();
     let pool = db.migrated_pool();
     let sink = SmtpSink::start();
     let conn = &mut pool.get().unwrap();
     let check = overdue_check(conn, "dave@example.org");
     diesel::update(channels::table)
-        .set(channels::kind.eq("webhook"))
+        .set(channels::kind.eq("hipchat"))
         .execute(conn)
         .unwrap();
     assert!(sendalerts_once(&db, &sink).status.success());
@@ -282,7 +282,7 @@ fn kinds_not_built_yet_are_recorded_as_failed_with_a_reason() {
     assert_eq!(n[0].status, "failed");
     assert!(
         n[0].error
-            .contains("webhook notifications are not supported"),
+            .contains("hipchat notifications are not supported"),
         "{}",
         n[0].error
     );

@@ -97,6 +97,36 @@ fn messages_match_healthchecks() {
 }
 
 #[test]
+fn nul_characters_are_refused_in_free_text() {
+    for field in [
+        "name",
+        "desc",
+        "tags",
+        "start_kw",
+        "success_kw",
+        "failure_kw",
+        "subject",
+        "subject_fail",
+    ] {
+        assert_eq!(
+            error(json!({ field: "a\u{0}b" })),
+            format!("json validation error: {field} contains a NUL character"),
+        );
+    }
+    // Fields with a rule of their own keep healthchecks' message.
+    assert_eq!(
+        error(json!({"slug": "a\u{0}"})),
+        "json validation error: slug does not match pattern"
+    );
+    assert_eq!(
+        error(json!({"tz": "UTC\u{0}"})),
+        "json validation error: tz is not a valid timezone"
+    );
+    // Other control characters are stored as given.
+    assert!(validate(json!({"name": "a\tb\u{1}"})).is_ok());
+}
+
+#[test]
 fn fields_are_checked_in_healthchecks_order_not_request_order() {
     // "channels" comes first in healthchecks' order, "unique" last.
     assert_eq!(

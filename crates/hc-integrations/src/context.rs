@@ -1,0 +1,425 @@
+//! Everything an alert says, gathered from the database once per notification, and
+//! the sentences every kind shares (spec §6.1): the reason, how long the check was
+//! down, its period or schedule, its last ping, the other checks that are down.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use hc_core::config::Config;
+use hc_core::db::DbConn;
+use hc_core::delivery::Claimed;
+use hc_core::models::{Channel, Check, Flip};
+use hc_core::schema::{checks, flips, pings, projects, users};
+use hc_core::time::utc;
+
+/// At most this many other down checks are named; beyond it, only counted.
+const MAX_OTHERS_NAMED: usize = 10;
+
+/// The latest ping before the alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastPing {
+    pub created: DateTime<Utc>,
+    /// As stored: `None` = success, else `start`, `fail`, `log` or `ign`.
+    pub kind: Option<String>,
+    pub body: Option<Vec<u8>>,
+    pub exitstatus: Option<i32>,
+    pub remote_addr: Option<String>,
+}
+
+/// The project's other checks that are down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OtherChecks {
+    /// The project has no other checks.
+    None,
+    AllUp,
+    Down(Vec<String>),
+    /// More than ten are down.
+    ManyDown(usize),
+}
+
+/// One alert, ready to be worded by any kind.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub check: Check,
+    pub channel: Channel,
+    /// `up` or `down`.
+    pub status: String,
+    /// The flip's reason: `timeout`, `fail` or empty.
+    pub reason: String,
+    pub flip_time: DateTime<Utc>,
+    pub project_name: String,
+    pub last_ping: Option<LastPing>,
+    /// For up alerts: since the check went down.
+    pub downtime: Option<Duration>,
+    pub others: OtherChecks,
+    pub site_root: String,
+    pub site_name: String,
+    /// The check as API v3 shows it to a read-write key (webhooks' `$JSON`).
+    pub check_json: String,
+}
+
+impl Alert {
+    /// Reads what the alert for `claimed` needs.
+    pub fn load(conn: &mut DbConn, config: &Config, claimed: &Claimed) -> QueryResult<Alert> {
+        let check = &claimed.check;
+        let flip: Option<Flip> = match claimed.notification.flip_id {
+            Some(id) => flips::table
+                .find(id)
+                .select(Flip::as_select())
+                .first(conn)
+                .optional()?,
+            None => None,
+        };
+        let flip_time = flip
+            .as_ref()
+            .map_or_else(hc_core::time::now, |f| utc(f.created));
+        let downtime = match &flip {
+            Some(f) if f.new_status == "up" => flips::table
+                .filter(flips::check_id.eq(check.id))
+                .filter(flips::new_status.eq("down"))
+                .filter(flips::id.lt(f.id))
+                .order(flips::id.desc())
+                .select(flips::created)
+                .first(conn)
+                .optional()?
+                .map(|down: chrono::NaiveDateTime| f.created - down),
+            _ => None,
+        };
+        let project_name = match check.project_id {
+            Some(project_id) => {
+                let (name, owner): (String, String) = projects::table
+                    .inner_join(users::table)
+                    .filter(projects::id.eq(project_id))
+                    .select((projects::name, users::email))
+                    .first(conn)?;
+                if name.is_empty() {
+                    owner
+                } else {
+                    name
+                }
+            }
+            None => String::new(),
+        };
+        let last_ping = pings::table
+            .filter(pings::check_id.eq(check.id))
+            .order(pings::id.desc())
+            .select((
+                pings::created,
+                pings::kind,
+                pings::body,
+                pings::exitstatus,
+                pings::remote_addr,
+            ))
+            .first::<(
+                chrono::NaiveDateTime,
+                Option<String>,
+                Option<Vec<u8>>,
+                Option<i32>,
+                Option<String>,
+            )>(conn)
+            .optional()?
+            .map(|(created, kind, body, exitstatus, remote_addr)| LastPing {
+                created: utc(created),
+                kind,
+                body,
+                exitstatus,
+                remote_addr,
+            });
+        let others = match check.project_id {
+            Some(project_id) => {
+                let rows: Vec<(String, String, String)> = checks::table
+                    .filter(checks::project_id.eq(project_id))
+                    .filter(checks::id.ne(check.id))
+                    .order(checks::id)
+                    .select((checks::name, checks::code, checks::status))
+                    .load(conn)?;
+                let down: Vec<String> = rows
+                    .iter()
+                    .filter(|(_, _, status)| status == "down")
+                    .map(|(name, code, _)| {
+                        if name.is_empty() {
+                            code.clone()
+                        } else {
+                            name.clone()
+                        }
+                    })
+                    .collect();
+                if rows.is_empty() {
+                    OtherChecks::None
+                } else if down.is_empty() {
+                    OtherChecks::AllUp
+                } else if down.len() > MAX_OTHERS_NAMED {
+                    OtherChecks::ManyDown(down.len())
+                } else {
+                    OtherChecks::Down(down)
+                }
+            }
+            None => OtherChecks::None,
+        };
+        let channel_codes = hc_core::checks::channel_codes_of(conn, check.id)?.join(",");
+        let ctx = hc_core::checks::json::Context {
+            site_root: &config.site_root,
+            ping_endpoint: &config.ping_endpoint,
+            version: "v3",
+            with_started: false,
+            now: hc_core::time::now(),
+            read_only: false,
+        };
+        let check_json = hc_core::compat::python_json(&hc_core::checks::json::check(
+            check,
+            channel_codes,
+            &ctx,
+            &mut hc_core::checks::json::Schedules::default(),
+        ));
+        Ok(Alert {
+            check: check.clone(),
+            channel: claimed.channel.clone(),
+            status: claimed.notification.check_status.clone(),
+            reason: flip.map(|f| f.reason).unwrap_or_default(),
+            flip_time,
+            project_name,
+            last_ping,
+            downtime,
+            others,
+            site_root: config.site_root.clone(),
+            site_name: config.site_name.clone(),
+            check_json,
+        })
+    }
+
+    pub fn is_down(&self) -> bool {
+        self.status == "down"
+    }
+
+    /// The check's name, or its UUID when it has none.
+    pub fn name(&self) -> &str {
+        if self.check.name.is_empty() {
+            &self.check.code
+        } else {
+            &self.check.name
+        }
+    }
+
+    /// `DOWN` or `UP`.
+    pub fn status_upper(&self) -> String {
+        self.status.to_uppercase()
+    }
+
+    /// The link to the check that works without logging in to this project:
+    /// healthchecks' "cloaked" URL, by unique key.
+    pub fn details_url(&self) -> String {
+        format!("{}/cloaked/{}/", self.site_root, self.check.unique_key())
+    }
+
+    /// "Reason: ..." for down alerts, "The downtime lasted ..." for up alerts.
+    pub fn reason_sentence(&self) -> Option<String> {
+        if self.is_down() {
+            match self.reason.as_str() {
+                "timeout" => {
+                    Some("Reason: success signal did not arrive on time, grace time passed.".into())
+                }
+                "fail" => Some("Reason: received a failure signal.".into()),
+                _ => None,
+            }
+        } else {
+            self.downtime
+                .map(|d| format!("The downtime lasted {}.", duration_in_words(d)))
+        }
+    }
+
+    /// The short reason in brackets, as chat headlines use it: "(success signal did
+    /// not arrive on time, grace time passed)".
+    pub fn reason_brief(&self) -> &'static str {
+        match (self.is_down(), self.reason.as_str()) {
+            (true, "timeout") => " (success signal did not arrive on time, grace time passed)",
+            (true, "fail") => " (received a failure signal)",
+            _ => "",
+        }
+    }
+
+    /// `1 day` for simple checks; the expression for cron and OnCalendar ones.
+    pub fn period(&self) -> Period {
+        if self.check.kind == "simple" {
+            Period::Every(duration_in_words(Duration::seconds(self.check.timeout)))
+        } else {
+            Period::Schedule {
+                expression: self.check.schedule.clone(),
+                tz: self.check.tz.clone(),
+            }
+        }
+    }
+
+    /// "Success, 3 minutes ago" or "Never".
+    pub fn last_ping_words(&self) -> String {
+        match &self.last_ping {
+            None => "Never".into(),
+            Some(ping) => {
+                let kind = match ping.kind.as_deref() {
+                    None => "Success",
+                    Some("start") => "Start",
+                    Some("fail") => "Failure",
+                    Some("log") => "Log",
+                    Some(_) => "Ignored",
+                };
+                let age = (self.flip_time - ping.created).max(Duration::zero());
+                format!("{kind}, {} ago", age_in_words(age))
+            }
+        }
+    }
+
+    /// The last ping's body as text, cut to `max` characters (with `\n[truncated]`).
+    pub fn last_body(&self, max: usize) -> Option<String> {
+        let body = self.last_ping.as_ref()?.body.as_ref()?;
+        if body.is_empty() {
+            return None;
+        }
+        let text = String::from_utf8_lossy(body);
+        if text.chars().count() > max {
+            Some(format!(
+                "{}\n[truncated]",
+                text.chars().take(max).collect::<String>()
+            ))
+        } else {
+            Some(text.into_owned())
+        }
+    }
+
+    /// Tags split on spaces.
+    pub fn tags(&self) -> Vec<&str> {
+        self.check.tags_list()
+    }
+}
+
+/// How a check's expected pings are described.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Period {
+    Every(String),
+    Schedule { expression: String, tz: String },
+}
+
+/// "2 hours, 3 minutes": the two largest non-zero units, from weeks to seconds.
+pub fn duration_in_words(d: Duration) -> String {
+    const UNITS: [(i64, &str, &str); 5] = [
+        (604_800, "week", "weeks"),
+        (86_400, "day", "days"),
+        (3_600, "hour", "hours"),
+        (60, "minute", "minutes"),
+        (1, "second", "seconds"),
+    ];
+    let mut remaining = d.num_seconds().max(0);
+    let mut parts = Vec::new();
+    for (size, one, many) in UNITS {
+        let n = remaining / size;
+        remaining %= size;
+        if n > 0 {
+            parts.push(format!("{n} {}", if n == 1 { one } else { many }));
+        }
+        if parts.len() == 2 {
+            break;
+        }
+    }
+    if parts.is_empty() {
+        "0 seconds".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// "3 minutes", "1 day": the largest unit only, for ages.
+pub fn age_in_words(d: Duration) -> String {
+    let words = duration_in_words(d);
+    words.split(", ").next().unwrap_or_default().to_owned()
+}
+
+/// An alert for tests: check "Backups" (tags `prod www`) went down by timeout.
+#[cfg(test)]
+pub(crate) fn sample() -> Alert {
+    use chrono::TimeZone;
+    let created = Utc
+        .with_ymd_and_hms(2026, 1, 2, 3, 4, 5)
+        .single()
+        .unwrap_or_default();
+    let mut check = Check::new(Some(1), created.naive_utc());
+    check.code = "7918b17b-a745-4db1-8575-9d2e07c97f79".into();
+    check.name = "Backups".into();
+    check.slug = "backups".into();
+    check.tags = "prod www".into();
+    check.n_pings = 42;
+    Alert {
+        check,
+        channel: Channel {
+            id: 1,
+            code: "0e9f8a1c-0000-4000-8000-000000000001".into(),
+            project_id: 1,
+            name: String::new(),
+            kind: "webhook".into(),
+            value: String::new(),
+            email_verified: true,
+            disabled: false,
+            last_notify: None,
+            last_notify_duration: None,
+            last_error: String::new(),
+            created: created.naive_utc(),
+        },
+        status: "down".into(),
+        reason: "timeout".into(),
+        flip_time: created + Duration::days(1),
+        project_name: "Ops".into(),
+        last_ping: Some(LastPing {
+            created,
+            kind: None,
+            body: Some("all \"good\" ünïcode".as_bytes().to_vec()),
+            exitstatus: Some(3),
+            remote_addr: Some("192.0.2.1".into()),
+        }),
+        downtime: None,
+        others: OtherChecks::AllUp,
+        site_root: "https://hc.example.org".into(),
+        site_name: "Mychecks".into(),
+        check_json: "{\"name\": \"Backups\"}".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences() {
+        let mut alert = sample();
+        assert_eq!(
+            alert.reason_sentence().as_deref(),
+            Some("Reason: success signal did not arrive on time, grace time passed.")
+        );
+        assert_eq!(alert.last_ping_words(), "Success, 1 day ago");
+        assert_eq!(alert.period(), Period::Every("1 day".into()));
+        assert_eq!(
+            alert.details_url(),
+            format!(
+                "https://hc.example.org/cloaked/{}/",
+                alert.check.unique_key()
+            )
+        );
+        alert.status = "up".into();
+        alert.downtime = Some(Duration::seconds(7_380));
+        assert_eq!(
+            alert.reason_sentence().as_deref(),
+            Some("The downtime lasted 2 hours, 3 minutes.")
+        );
+        assert_eq!(alert.last_body(4).as_deref(), Some("all \n[truncated]"));
+    }
+
+    #[test]
+    fn durations_read_as_words() {
+        assert_eq!(duration_in_words(Duration::seconds(86_400)), "1 day");
+        assert_eq!(
+            duration_in_words(Duration::seconds(7_380)),
+            "2 hours, 3 minutes"
+        );
+        assert_eq!(
+            duration_in_words(Duration::seconds(1_209_600 + 90)),
+            "2 weeks, 1 minute"
+        );
+        assert_eq!(duration_in_words(Duration::seconds(0)), "0 seconds");
+        assert_eq!(age_in_words(Duration::seconds(7_380)), "2 hours");
+    }
+}
