@@ -11,7 +11,10 @@ use serde_json::Value;
 use crate::context::Alert;
 use crate::email::{Mailer, Outgoing};
 use crate::failure::Failure;
-use crate::kinds::{slack, webhook};
+use crate::kinds::{
+    gotify, matrix, msteams, ntfy, opsgenie, pagerduty, pushbullet, pushover, rocketchat, signal,
+    slack, telegram, victorops, webhook, zulip,
+};
 use crate::outbound::Outbound;
 
 /// What sending needs, built once per daemon.
@@ -53,6 +56,10 @@ pub fn is_noop(kind: &str, value: &str, status: &str) -> bool {
     match kind {
         "email" => email_recipient(value, status).is_none(),
         "webhook" => webhook::is_noop(value, status),
+        "po" => pushover::is_noop(value, status),
+        "ntfy" => ntfy::is_noop(value, status),
+        "gotify" => gotify::is_noop(value, status),
+        "signal" => signal::is_noop(value, status),
         _ => false,
     }
 }
@@ -90,6 +97,19 @@ pub async fn send(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
             )
             .await
         }
+        "pd" => pagerduty::send(&senders.http, alert, &senders.config).await,
+        "po" => pushover::send(&senders.http, alert, &senders.config).await,
+        "pushbullet" => pushbullet::send(&senders.http, alert, &senders.config).await,
+        "victorops" => victorops::send(&senders.http, alert, &senders.config).await,
+        "opsgenie" => opsgenie::send(&senders.http, alert, &senders.config).await,
+        "telegram" => telegram::send(&senders.http, alert, &senders.config).await,
+        "msteamsw" => msteams::send(&senders.http, alert, &senders.config).await,
+        "rocketchat" => rocketchat::send(&senders.http, alert, &senders.config).await,
+        "matrix" => matrix::send(&senders.http, alert, &senders.config).await,
+        "ntfy" => ntfy::send(&senders.http, alert, &senders.config).await,
+        "gotify" => gotify::send(&senders.http, alert, &senders.config).await,
+        "zulip" => zulip::send(&senders.http, alert, &senders.config).await,
+        "signal" => signal::send(&senders.http, alert, &senders.config).await,
         other => Err(Failure::fail(format!(
             "{other} notifications are not supported by this version of hc yet"
         ))),

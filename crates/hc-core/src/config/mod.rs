@@ -66,6 +66,22 @@ impl EmailConfig {
     }
 }
 
+/// Base URLs of the services whose address is not in the channel's configuration.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// PagerDuty's Events API (v1 `create_event.json`, as healthchecks uses).
+    pub pagerduty: String,
+    /// Pushover's messages endpoint (and, beside it, `receipts/` for cancelling).
+    pub pushover: String,
+    pub pushbullet: String,
+    /// Telegram's Bot API root; `/bot<token>/sendMessage` is appended.
+    pub telegram: String,
+    /// Opsgenie's API root for US accounts; `/v2/alerts` is appended.
+    pub opsgenie_us: String,
+    /// Opsgenie's API root for EU accounts.
+    pub opsgenie_eu: String,
+}
+
 /// Keys and switches of the integrations (healthchecks' names, §10.5 of the spec).
 #[derive(Debug, Clone)]
 pub struct IntegrationsConfig {
@@ -99,6 +115,9 @@ pub struct IntegrationsConfig {
     pub webhooks_enabled: bool,
     pub zulip_enabled: bool,
     pub allow_private_ips: bool,
+    /// Where the hosted services are reached. hc's own settings, so that tests (and
+    /// operators behind a proxy) can point them elsewhere.
+    pub endpoints: Endpoints,
 }
 
 #[derive(Debug, Clone)]
@@ -307,6 +326,20 @@ fn integrations(env: &Env) -> Result<IntegrationsConfig, ConfigError> {
         webhooks_enabled: env.bool("WEBHOOKS_ENABLED", true)?,
         zulip_enabled: env.bool("ZULIP_ENABLED", true)?,
         allow_private_ips: env.bool("INTEGRATIONS_ALLOW_PRIVATE_IPS", false)?,
+        endpoints: Endpoints {
+            pagerduty: env.string(
+                "HC_PAGERDUTY_URL",
+                "https://events.pagerduty.com/generic/2010-04-15/create_event.json",
+            ),
+            pushover: env.string(
+                "HC_PUSHOVER_URL",
+                "https://api.pushover.net/1/messages.json",
+            ),
+            pushbullet: env.string("HC_PUSHBULLET_URL", "https://api.pushbullet.com/v2/pushes"),
+            telegram: env.string("HC_TELEGRAM_URL", "https://api.telegram.org"),
+            opsgenie_us: env.string("HC_OPSGENIE_URL", "https://api.opsgenie.com"),
+            opsgenie_eu: env.string("HC_OPSGENIE_EU_URL", "https://api.eu.opsgenie.com"),
+        },
     })
 }
 

@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
+mod chats;
 mod going_down;
 mod integrations;
 mod notify;
+mod pagers;
 mod supervisor;

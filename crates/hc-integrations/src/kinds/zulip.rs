@@ -1,0 +1,15 @@
+//! Zulip.
+
+use crate::context::Alert;
+use crate::failure::Failure;
+use crate::outbound::Outbound;
+
+pub async fn send(
+    _http: &Outbound,
+    _alert: &Alert,
+    _config: &hc_core::config::Config,
+) -> Result<(), Failure> {
+    Err(Failure::fail(
+        "Zulip notifications are not supported by this version of hc yet",
+    ))
+}

@@ -1,0 +1,1 @@
+//! Integrations against real servers on loopback: the exact request each kind makes.
