@@ -5,12 +5,16 @@
 //! Each change is conditional on the row still holding what was read (status and
 //! `alert_after`), so several daemons can run side by side, and a ping that arrives
 //! in between (it always moves `alert_after`) wins over the daemon.
+//!
+//! Time in which no ping receiver was alive (see [`crate::outage`]) does not count
+//! against a check: its deadline moves on by that much instead of alerting.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::models::{Check, Flip};
+use crate::outage::Liveness;
 use crate::schema::{checks, flips};
 use crate::status::{Status, StoredStatus};
 use crate::Result;
@@ -25,10 +29,18 @@ pub struct PassReport {
     pub went_down: usize,
     /// Checks not down yet, whose `alert_after` moved on.
     pub rescheduled: usize,
+    /// Checks past their deadline that are not alerted because no receiver was
+    /// alive for part of the time their ping was due; their deadline moved on.
+    pub held_back: usize,
 }
 
 /// Marks every overdue check down or reschedules it, until none is left.
-pub fn going_down_pass(conn: &mut DbConn, now: DateTime<Utc>) -> Result<PassReport> {
+/// `liveness` is when receivers were alive (`None`: unknown, or protection off).
+pub fn going_down_pass(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    liveness: Option<&Liveness>,
+) -> Result<PassReport> {
     let mut report = PassReport::default();
     loop {
         let due: Vec<Check> = checks::table
@@ -44,9 +56,10 @@ pub fn going_down_pass(conn: &mut DbConn, now: DateTime<Utc>) -> Result<PassRepo
         // Every check examined leaves the query's result: it goes down, gets a later
         // alert_after, or was changed by someone else first.
         for check in &due {
-            match examine(conn, check, now)? {
+            match examine(conn, check, now, liveness)? {
                 Outcome::WentDown => report.went_down += 1,
                 Outcome::Rescheduled => report.rescheduled += 1,
+                Outcome::HeldBack => report.held_back += 1,
                 Outcome::Raced => {}
             }
         }
@@ -56,10 +69,16 @@ pub fn going_down_pass(conn: &mut DbConn, now: DateTime<Utc>) -> Result<PassRepo
 enum Outcome {
     WentDown,
     Rescheduled,
+    HeldBack,
     Raced,
 }
 
-fn examine(conn: &mut DbConn, check: &Check, now: DateTime<Utc>) -> Result<Outcome> {
+fn examine(
+    conn: &mut DbConn,
+    check: &Check,
+    now: DateTime<Utc>,
+    liveness: Option<&Liveness>,
+) -> Result<Outcome> {
     let unchanged = checks::table
         .filter(checks::id.eq(check.id))
         .filter(checks::status.eq(&check.status))
@@ -93,7 +112,25 @@ fn examine(conn: &mut DbConn, check: &Check, now: DateTime<Utc>) -> Result<Outco
             Outcome::Raced
         });
     }
-    let flip_time = deadline.unwrap_or(now);
+    let mut flip_time = deadline.unwrap_or(now);
+    let waiting_since = check.last_ping.max(check.last_start).map(crate::time::utc);
+    if let (Some(live), Some(since)) = (liveness, waiting_since) {
+        let lost = live.outage_between(since, now);
+        if lost > Duration::zero() {
+            flip_time += lost;
+            if flip_time > now {
+                tracing::info!(check.code = %check.code, lost_s = lost.num_seconds(), "deadline moved on: no ping receiver was alive for part of the wait");
+                let n = diesel::update(unchanged)
+                    .set(checks::alert_after.eq(Some(flip_time.naive_utc())))
+                    .execute(conn)?;
+                return Ok(if n == 1 {
+                    Outcome::HeldBack
+                } else {
+                    Outcome::Raced
+                });
+            }
+        }
+    }
     conn.write_tx(|conn| {
         let n = diesel::update(unchanged)
             .set((

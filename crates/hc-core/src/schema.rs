@@ -208,6 +208,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    receiver_heartbeats (id) {
+        id -> BigInt,
+        code -> Text,
+        started -> Timestamp,
+        last_seen -> Timestamp,
+    }
+}
+
+diesel::table! {
+    operator_notices (id) {
+        id -> BigInt,
+        kind -> Text,
+        created -> Timestamp,
+    }
+}
+
 diesel::joinable!(profiles -> users (user_id));
 diesel::joinable!(projects -> users (owner_id));
 diesel::joinable!(members -> users (user_id));
@@ -235,4 +252,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     token_buckets,
     login_tokens,
     emails,
+    receiver_heartbeats,
+    operator_notices,
 );

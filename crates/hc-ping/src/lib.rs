@@ -4,6 +4,7 @@
 mod error;
 mod handler;
 mod health;
+mod heartbeat;
 mod store;
 mod writer;
 
@@ -82,10 +83,11 @@ pub async fn run(
         2
     };
     let (writer, writer_threads) = Writer::start(pool.clone(), writers);
-    let stop_checkpoints = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop_threads = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let checkpointer = (config.db.backend() == Backend::Sqlite)
-        .then(|| writer::start_checkpointer(pool.clone(), stop_checkpoints.clone()))
+        .then(|| writer::start_checkpointer(pool.clone(), stop_threads.clone()))
         .flatten();
+    let heartbeat = heartbeat::start(pool.clone(), stop_threads.clone());
     let ping_prefix = url::Url::parse(&config.ping_endpoint)
         .map(|u| u.path().to_owned())
         .unwrap_or_else(|_| "/ping/".to_owned());
@@ -118,8 +120,8 @@ pub async fn run(
     for thread in writer_threads {
         let _ = web::block(move || thread.join()).await;
     }
-    stop_checkpoints.store(true, std::sync::atomic::Ordering::Relaxed);
-    if let Some(thread) = checkpointer {
+    stop_threads.store(true, std::sync::atomic::Ordering::Relaxed);
+    for thread in [checkpointer, heartbeat].into_iter().flatten() {
         let _ = web::block(move || thread.join()).await;
     }
     Ok(())

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use hc_core::config::Config;
 use hc_core::db::{self, OnStart, Pool};
 use hc_core::delivery;
+use hc_core::outage::Liveness;
 use hc_integrations::{alert, Alert, Failure, Senders, Then};
 use tokio_util::sync::CancellationToken;
 
@@ -65,17 +66,31 @@ pub async fn run(
         Senders::new(config.clone(), pool.clone()).map_err(|e| Error::Internal(e.to_string()))?;
     loop {
         let pass_pool = pool.clone();
+        let pass_senders = senders.clone();
         let report = blocking(move || {
             let mut conn = pass_pool.get()?;
-            let report = hc_core::alerts::going_down_pass(&mut conn, hc_core::time::now())?;
+            let now = hc_core::time::now();
+            let liveness = if pass_senders.config.outage_protection {
+                Liveness::load(&mut conn)?
+            } else {
+                None
+            };
+            if let Some(live) = &liveness {
+                tell_operators_if_no_receiver(&mut conn, &pass_senders, live, now)?;
+            }
+            let report = hc_core::alerts::going_down_pass(&mut conn, now, liveness.as_ref())?;
             delivery::queue_flips(&mut conn, hc_core::time::now(), &alert::is_noop)?;
             Ok(report)
         })
         .await;
         let delivered = match report {
             Ok(report) => {
-                if report.went_down > 0 {
-                    tracing::info!(went_down = report.went_down, "pass done");
+                if report.went_down > 0 || report.held_back > 0 {
+                    tracing::info!(
+                        went_down = report.went_down,
+                        held_back = report.held_back,
+                        "pass done"
+                    );
                 }
                 deliver_all(&senders, &shutdown).await
             }
@@ -98,6 +113,49 @@ pub async fn run(
             _ = tokio::time::sleep(Duration::from_secs_f64(cli.interval)) => {}
         }
     }
+}
+
+/// While no ping receiver is alive, pings cannot arrive: the operators hear about it
+/// once per outage (whichever daemon notices first), not every check's owners.
+fn tell_operators_if_no_receiver(
+    conn: &mut hc_core::db::DbConn,
+    senders: &Senders,
+    live: &Liveness,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), hc_core::Error> {
+    let Some(since) = live.down_since(now) else {
+        return Ok(());
+    };
+    let kind = format!("receivers-down-{}", since.timestamp());
+    if !hc_core::outage::claim_notice(conn, &kind, now)? {
+        return Ok(());
+    }
+    let since_text = since.format("%Y-%m-%d %H:%M:%S UTC");
+    tracing::error!(since = %since_text, "no ping receiver is alive; alerts for missed pings are held back");
+    let config = &senders.config;
+    let Some(mailer) = &senders.mailer else {
+        return Ok(());
+    };
+    for admin in &config.admins {
+        let message = hc_integrations::email::Outgoing {
+            to: admin.clone(),
+            subject: format!("{}: no ping receiver is running", config.site_name),
+            text: format!(
+                "No hc-ping process has recorded a heartbeat since {since_text}.\n\n\
+                 Pings sent since then were not received. sendalerts holds back the alerts \
+                 of checks whose pings were due in this time: their deadlines move on by \
+                 the length of the outage, so they are alerted only if they stay silent \
+                 after the receivers are back.\n\n\
+                 Site: {}\n",
+                config.site_root
+            ),
+            html: None,
+        };
+        if let Err(e) = mailer.send_recorded(conn, &message) {
+            tracing::error!(error = %e, "cannot tell the operators");
+        }
+    }
+    Ok(())
 }
 
 /// Sends every notification that is due, up to [`CONCURRENCY`] at a time; returns

@@ -130,6 +130,8 @@ pub struct Config {
     pub secret_key: Secret,
     pub debug: bool,
     pub registration_open: bool,
+    /// Hold back alerts for time in which no ping receiver was alive (hc's own).
+    pub outage_protection: bool,
     /// Base of ping URLs, ending in `/`.
     pub ping_endpoint: String,
     pub ping_email_domain: String,
@@ -213,6 +215,7 @@ impl Config {
             secret_key,
             debug: env.bool("DEBUG", false)?,
             registration_open: env.bool("REGISTRATION_OPEN", true)?,
+            outage_protection: env.bool("HC_OUTAGE_PROTECTION", true)?,
             ping_endpoint,
             ping_email_domain: env.string("PING_EMAIL_DOMAIN", "localhost"),
             ping_body_limit,

@@ -563,3 +563,25 @@ async fn every_hundredth_ping_prunes_to_the_owners_limit() {
     }
     assert_eq!(left, (91..=100).collect::<Vec<i64>>());
 }
+
+#[actix_web::test]
+async fn the_receiver_records_a_heartbeat_while_it_runs() {
+    use hc_core::schema::receiver_heartbeats;
+    let app = App::start(&[]);
+    let seen = || -> Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)> {
+        receiver_heartbeats::table
+            .select((receiver_heartbeats::started, receiver_heartbeats::last_seen))
+            .load(&mut app.conn())
+            .unwrap()
+    };
+    let started = std::time::Instant::now();
+    while seen().is_empty() && started.elapsed() < std::time::Duration::from_secs(5) {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let rows = seen();
+    assert_eq!(rows.len(), 1, "one row per running receiver");
+    let live = hc_core::outage::Liveness::load(&mut app.conn())
+        .unwrap()
+        .unwrap();
+    assert!(live.alive_at(hc_core::time::now()));
+}

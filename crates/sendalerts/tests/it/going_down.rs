@@ -58,7 +58,7 @@ fn the_pass_marks_overdue_checks_down_exactly_once() {
         .unwrap();
 
     let now = time::now();
-    let report = alerts::going_down_pass(conn, now).unwrap();
+    let report = alerts::going_down_pass(conn, now, None).unwrap();
     assert_eq!((report.went_down, report.rescheduled), (1, 1));
 
     let late_now = reload(conn, &late.code);
@@ -98,7 +98,7 @@ fn the_pass_marks_overdue_checks_down_exactly_once() {
 
     // A second pass, or a second daemon, finds nothing more to do.
     assert_eq!(
-        alerts::going_down_pass(conn, now).unwrap(),
+        alerts::going_down_pass(conn, now, None).unwrap(),
         alerts::PassReport::default()
     );
     assert_eq!(flips::table.count().get_result::<i64>(conn).unwrap(), 1);
@@ -118,7 +118,7 @@ fn daemons_side_by_side_flip_each_check_once() {
             .map(|_| {
                 let pool = pool.clone();
                 s.spawn(move || {
-                    alerts::going_down_pass(&mut pool.get().unwrap(), now)
+                    alerts::going_down_pass(&mut pool.get().unwrap(), now, None)
                         .unwrap()
                         .went_down
                 })

@@ -6,5 +6,6 @@ mod chats;
 mod going_down;
 mod integrations;
 mod notify;
+mod outage;
 mod pagers;
 mod supervisor;

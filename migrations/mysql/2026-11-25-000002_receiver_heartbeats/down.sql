@@ -1,0 +1,2 @@
+DROP TABLE operator_notices;
+DROP TABLE receiver_heartbeats;

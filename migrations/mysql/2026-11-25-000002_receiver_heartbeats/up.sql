@@ -1,0 +1,18 @@
+-- Each running hc-ping keeps a row here fresh, so that sendalerts can tell an outage
+-- of hc itself (no receiver alive) from jobs that stopped pinging.
+CREATE TABLE receiver_heartbeats (
+    id BIGINT AUTO_INCREMENT PRIMARY KEY,
+    code VARCHAR(36) NOT NULL,
+    started DATETIME(6) NOT NULL,
+    last_seen DATETIME(6) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+CREATE UNIQUE INDEX receiver_heartbeats_code ON receiver_heartbeats (code);
+CREATE INDEX receiver_heartbeats_last_seen ON receiver_heartbeats (last_seen);
+
+-- Messages to the operators that must go out once, whichever daemon notices first.
+CREATE TABLE operator_notices (
+    id BIGINT AUTO_INCREMENT PRIMARY KEY,
+    kind VARCHAR(100) NOT NULL,
+    created DATETIME(6) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+CREATE UNIQUE INDEX operator_notices_kind ON operator_notices (kind);
