@@ -55,13 +55,26 @@ pub fn going_down_pass(
         }
         // Every check examined leaves the query's result: it goes down, gets a later
         // alert_after, or was changed by someone else first.
-        for check in &due {
-            match examine(conn, check, now, liveness)? {
-                Outcome::WentDown => report.went_down += 1,
-                Outcome::Rescheduled => report.rescheduled += 1,
-                Outcome::HeldBack => report.held_back += 1,
-                Outcome::Raced => {}
+        // On SQLite, one transaction per batch: ten thousand checks going down at
+        // once cost a hundred commits, not ten thousand (and SQLite has one writer at
+        // a time anyway). Server databases keep one small transaction per check, so
+        // that daemons side by side never deadlock on each other's batches.
+        let batched = matches!(conn, DbConn::Sqlite(_));
+        let mut examine_all = |conn: &mut DbConn| -> Result<()> {
+            for check in &due {
+                match examine(conn, check, now, liveness)? {
+                    Outcome::WentDown => report.went_down += 1,
+                    Outcome::Rescheduled => report.rescheduled += 1,
+                    Outcome::HeldBack => report.held_back += 1,
+                    Outcome::Raced => {}
+                }
             }
+            Ok(())
+        };
+        if batched {
+            conn.write_tx(examine_all)?;
+        } else {
+            examine_all(conn)?;
         }
     }
 }

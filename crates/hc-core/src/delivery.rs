@@ -8,6 +8,8 @@
 //! outcome. A daemon killed mid-send leaves a claim that runs out, and another daemon
 //! (or its restart) sends it: only a send in flight at the kill may repeat.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
@@ -51,90 +53,91 @@ pub fn queue_flips(conn: &mut DbConn, now: DateTime<Utc>, is_noop: IsNoop) -> Re
         if pending.is_empty() {
             return Ok(taken);
         }
-        for flip in &pending {
-            if queue_flip(conn, flip, now, is_noop)? {
-                taken += 1;
+        // On SQLite, one transaction per batch: a thousand flips cost ten commits,
+        // not a thousand. Server databases take one transaction per flip, so that
+        // daemons side by side never deadlock on each other's batches. Either way a
+        // flip's notifications and its "processed" mark commit together.
+        if matches!(conn, DbConn::Sqlite(_)) {
+            taken += conn.write_tx(|conn| -> Result<usize> {
+                let mut n = 0;
+                for flip in &pending {
+                    n += usize::from(queue_flip(conn, flip, now, is_noop)?);
+                }
+                Ok(n)
+            })?;
+        } else {
+            for flip in &pending {
+                taken += usize::from(conn.write_tx(|conn| queue_flip(conn, flip, now, is_noop))?);
             }
         }
     }
 }
 
-/// Marks one flip processed and queues its notifications, atomically. False when
-/// another daemon took it first.
+/// Marks one flip processed and queues its notifications; runs inside the caller's
+/// transaction. False when another daemon took it first.
 fn queue_flip(conn: &mut DbConn, flip: &Flip, now: DateTime<Utc>, is_noop: IsNoop) -> Result<bool> {
-    conn.write_tx(|conn| {
-        let n = diesel::update(
-            flips::table
-                .find(flip.id)
-                .filter(flips::processed.is_null()),
-        )
-        .set(flips::processed.eq(Some(now.naive_utc())))
-        .execute(conn)?;
-        if n != 1 {
-            return Ok(false);
+    let n = diesel::update(
+        flips::table
+            .find(flip.id)
+            .filter(flips::processed.is_null()),
+    )
+    .set(flips::processed.eq(Some(now.naive_utc())))
+    .execute(conn)?;
+    if n != 1 {
+        return Ok(false);
+    }
+    // The first ping, and resuming by pinging, are not news (spec §3.7).
+    let silent = flip.new_status == "up" && matches!(flip.old_status.as_str(), "new" | "paused");
+    let alerting = matches!(flip.new_status.as_str(), "up" | "down");
+    if silent || !alerting {
+        return Ok(true);
+    }
+    let channels: Vec<(i64, String, String)> = channel_checks::table
+        .inner_join(channels::table)
+        .filter(channel_checks::check_id.eq(flip.check_id))
+        .filter(channels::disabled.eq(false))
+        .select((channels::id, channels::kind, channels::value))
+        .load(conn)?;
+    for (channel_id, kind, value) in channels {
+        if is_noop(&kind, &value, &flip.new_status) {
+            continue;
         }
-        // The first ping, and resuming by pinging, are not news (spec §3.7).
-        let silent =
-            flip.new_status == "up" && matches!(flip.old_status.as_str(), "new" | "paused");
-        let alerting = matches!(flip.new_status.as_str(), "up" | "down");
-        if silent || !alerting {
-            return Ok(true);
-        }
-        let channels: Vec<(i64, String, String)> = channel_checks::table
-            .inner_join(channels::table)
-            .filter(channel_checks::check_id.eq(flip.check_id))
-            .filter(channels::disabled.eq(false))
-            .select((channels::id, channels::kind, channels::value))
-            .load(conn)?;
-        for (channel_id, kind, value) in channels {
-            if is_noop(&kind, &value, &flip.new_status) {
-                continue;
-            }
-            let notification = Notification {
-                id: 0,
-                code: keys::new_uuid(),
-                check_id: Some(flip.check_id),
-                channel_id,
-                flip_id: Some(flip.id),
-                check_status: flip.new_status.clone(),
-                created: now.naive_utc(),
-                status: "pending".into(),
-                attempts: 0,
-                next_attempt: None,
-                claimed_until: None,
-                error: String::new(),
-            };
-            diesel::insert_into(notifications::table)
-                .values(&notification)
-                .execute(conn)?;
-        }
-        Ok(true)
-    })
+        let notification = Notification {
+            id: 0,
+            code: keys::new_uuid(),
+            check_id: Some(flip.check_id),
+            channel_id,
+            flip_id: Some(flip.id),
+            check_status: flip.new_status.clone(),
+            created: now.naive_utc(),
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt: None,
+            claimed_until: None,
+            error: String::new(),
+        };
+        diesel::insert_into(notifications::table)
+            .values(&notification)
+            .execute(conn)?;
+    }
+    Ok(true)
 }
 
 /// Notifications a daemon may claim at `now`: waiting and due, or claimed by a
-/// daemon whose lease ran out.
-fn due(
-    now: chrono::NaiveDateTime,
-) -> Box<
-    dyn BoxableExpression<
-        notifications::table,
-        <DbConn as diesel::Connection>::Backend,
-        SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
-    >,
-> {
-    Box::new(
+/// daemon whose lease ran out. A macro, so that each backend gets the expression.
+macro_rules! due {
+    ($now:expr) => {
         notifications::status
             .eq("pending")
             .and(
                 notifications::next_attempt
                     .is_null()
-                    .or(notifications::next_attempt.le(now)),
+                    .or(notifications::next_attempt.le($now)),
             )
             .or(notifications::status
                 .eq("sending")
-                .and(notifications::claimed_until.lt(now))),
-    )
+                .and(notifications::claimed_until.lt($now)))
+    };
 }
 
 /// A claimed notification with what sending it needs.
@@ -145,66 +148,102 @@ pub struct Claimed {
     pub check: Check,
 }
 
-/// Claims the oldest notification waiting to be sent (or whose sender's claim ran
-/// out), for `LEASE`. `None` when there is nothing to send.
-pub fn claim(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Claimed>> {
+/// Claims up to `n` of the oldest notifications waiting to be sent (or whose
+/// sender's claim ran out), for `LEASE`, in one transaction. Rows another daemon is
+/// claiming at the same moment are skipped (`SKIP LOCKED`; SQLite's write
+/// transaction admits one daemon at a time). Empty when there is nothing to send.
+pub fn claim_batch(conn: &mut DbConn, now: DateTime<Utc>, n: usize) -> Result<Vec<Claimed>> {
     let naive_now = now.naive_utc();
-    loop {
-        let candidates: Vec<i64> = notifications::table
-            .filter(due(naive_now))
+    let limit = i64::try_from(n).unwrap_or(i64::MAX);
+    let (claimed, orphans) = conn.write_tx(|conn| -> Result<(Vec<Claimed>, Vec<Claimed>)> {
+        let candidates = notifications::table
+            .filter(due!(naive_now))
             .order(notifications::id)
-            .limit(10)
-            .select(notifications::id)
+            .limit(limit)
+            .select(notifications::id);
+        let ids: Vec<i64> = match conn {
+            DbConn::Sqlite(c) => candidates.load(c)?,
+            DbConn::Postgres(c) => candidates.for_update().skip_locked().load(c)?,
+            DbConn::Mysql(c) => candidates.for_update().skip_locked().load(c)?,
+        };
+        if ids.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
+            .set((
+                notifications::status.eq("sending"),
+                notifications::claimed_until.eq(Some((now + LEASE).naive_utc())),
+                notifications::attempts.eq(notifications::attempts + 1),
+            ))
+            .execute(conn)?;
+        let taken: Vec<Notification> = notifications::table
+            .filter(notifications::id.eq_any(&ids))
+            .order(notifications::id)
+            .select(Notification::as_select())
             .load(conn)?;
-        if candidates.is_empty() {
-            return Ok(None);
-        }
-        for id in candidates {
-            let claimable = notifications::table.find(id).filter(due(naive_now));
-            let n = diesel::update(claimable)
-                .set((
-                    notifications::status.eq("sending"),
-                    notifications::claimed_until.eq(Some((now + LEASE).naive_utc())),
-                    notifications::attempts.eq(notifications::attempts + 1),
-                ))
-                .execute(conn)?;
-            if n != 1 {
-                continue; // another daemon claimed it
-            }
-            let notification: Notification = notifications::table
-                .find(id)
-                .select(Notification::as_select())
-                .first(conn)?;
-            let channel: Channel = channels::table
-                .find(notification.channel_id)
-                .select(Channel::as_select())
-                .first(conn)?;
-            let Some(check_id) = notification.check_id else {
-                finish(
-                    conn,
-                    &notification,
-                    &channel,
-                    Outcome::Failed {
-                        error: "the check does not exist any more".into(),
-                        retry: false,
-                        disable: false,
-                    },
-                    Duration::zero(),
-                    now,
-                )?;
-                continue;
+        let channel_ids: Vec<i64> = taken.iter().map(|n| n.channel_id).collect();
+        let check_ids: Vec<i64> = taken.iter().filter_map(|n| n.check_id).collect();
+        let channels: HashMap<i64, Channel> = channels::table
+            .filter(channels::id.eq_any(&channel_ids))
+            .select(Channel::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let checks: HashMap<i64, Check> = checks::table
+            .filter(checks::id.eq_any(&check_ids))
+            .select(Check::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let mut claimed = Vec::with_capacity(taken.len());
+        let mut orphans = Vec::new();
+        for notification in taken {
+            let Some(channel) = channels.get(&notification.channel_id).cloned() else {
+                continue; // the channel was deleted, and its notifications with it
             };
-            let check: Check = checks::table
-                .find(check_id)
-                .select(Check::as_select())
-                .first(conn)?;
-            return Ok(Some(Claimed {
-                notification,
-                channel,
-                check,
-            }));
+            match notification
+                .check_id
+                .and_then(|id| checks.get(&id))
+                .cloned()
+            {
+                Some(check) => claimed.push(Claimed {
+                    notification,
+                    channel,
+                    check,
+                }),
+                None => orphans.push(Claimed {
+                    notification,
+                    channel,
+                    check: Check::new(None, naive_now),
+                }),
+            }
         }
+        Ok((claimed, orphans))
+    })?;
+    if !orphans.is_empty() {
+        let done: Vec<Finished> = orphans
+            .into_iter()
+            .map(|c| Finished {
+                notification: c.notification,
+                channel: c.channel,
+                outcome: Outcome::Failed {
+                    error: "the check does not exist any more".into(),
+                    retry: false,
+                    disable: false,
+                },
+                took: Duration::zero(),
+            })
+            .collect();
+        finish_batch(conn, &done, now)?;
     }
+    Ok(claimed)
+}
+
+/// Claims one notification (see [`claim_batch`]).
+pub fn claim(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Claimed>> {
+    Ok(claim_batch(conn, now, 1)?.into_iter().next())
 }
 
 /// How a send went.
@@ -220,6 +259,15 @@ pub enum Outcome {
     },
 }
 
+/// A send that has ended, to be recorded.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub notification: Notification,
+    pub channel: Channel,
+    pub outcome: Outcome,
+    pub took: Duration,
+}
+
 /// Records how a send went, on the notification and on its channel: sent, failed for
 /// good, or back in the queue for a later try.
 pub fn finish(
@@ -230,7 +278,34 @@ pub fn finish(
     took: Duration,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let (status, error, next_attempt, disable) = match outcome {
+    let done = Finished {
+        notification: notification.clone(),
+        channel: channel.clone(),
+        outcome,
+        took,
+    };
+    finish_batch(conn, std::slice::from_ref(&done), now)
+}
+
+/// Records many ended sends in one transaction.
+pub fn finish_batch(conn: &mut DbConn, done: &[Finished], now: DateTime<Utc>) -> Result<()> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    // Rows are locked in one order (channel, then notification), so that daemons
+    // finishing batches side by side cannot deadlock.
+    let mut ordered: Vec<&Finished> = done.iter().collect();
+    ordered.sort_by_key(|f| (f.channel.id, f.notification.id));
+    conn.write_tx(|conn| {
+        for item in ordered {
+            record(conn, item, now)?;
+        }
+        Ok(())
+    })
+}
+
+fn record(conn: &mut DbConn, item: &Finished, now: DateTime<Utc>) -> Result<()> {
+    let (status, error, next_attempt, disable) = match &item.outcome {
         Outcome::Sent => ("sent", String::new(), None, false),
         Outcome::Failed {
             error,
@@ -239,35 +314,34 @@ pub fn finish(
         } => {
             let error: String = error.chars().take(200).collect();
             // `attempts` already counts this try (it is raised when claimed).
-            if retry && !disable && notification.attempts < MAX_ATTEMPTS {
-                let at = now + backoff(notification.attempts);
+            let attempts = item.notification.attempts;
+            if *retry && !disable && attempts < MAX_ATTEMPTS {
+                let at = now + backoff(attempts);
                 ("pending", error, Some(at.naive_utc()), false)
             } else {
-                ("failed", error, None, disable)
+                ("failed", error, None, *disable)
             }
         }
     };
-    conn.write_tx(|conn| {
-        diesel::update(notifications::table.find(notification.id))
-            .set((
-                notifications::status.eq(status),
-                notifications::error.eq(&error),
-                notifications::next_attempt.eq(next_attempt),
-                notifications::claimed_until.eq(None::<chrono::NaiveDateTime>),
-            ))
+    diesel::update(notifications::table.find(item.notification.id))
+        .set((
+            notifications::status.eq(status),
+            notifications::error.eq(&error),
+            notifications::next_attempt.eq(next_attempt),
+            notifications::claimed_until.eq(None::<chrono::NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    diesel::update(channels::table.find(item.channel.id))
+        .set((
+            channels::last_notify.eq(Some(now.naive_utc())),
+            channels::last_notify_duration.eq(item.took.num_microseconds()),
+            channels::last_error.eq(&error),
+        ))
+        .execute(conn)?;
+    if disable {
+        diesel::update(channels::table.find(item.channel.id))
+            .set(channels::disabled.eq(true))
             .execute(conn)?;
-        diesel::update(channels::table.find(channel.id))
-            .set((
-                channels::last_notify.eq(Some(now.naive_utc())),
-                channels::last_notify_duration.eq(took.num_microseconds()),
-                channels::last_error.eq(&error),
-            ))
-            .execute(conn)?;
-        if disable {
-            diesel::update(channels::table.find(channel.id))
-                .set(channels::disabled.eq(true))
-                .execute(conn)?;
-        }
-        Ok(())
-    })
+    }
+    Ok(())
 }

@@ -2,6 +2,8 @@
 //! the sentences every kind shares (spec §6.1): the reason, how long the check was
 //! down, its period or schedule, its last ping, the other checks that are down.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use hc_core::config::Config;
@@ -60,6 +62,30 @@ pub struct Alert {
 impl Alert {
     /// Reads what the alert for `claimed` needs.
     pub fn load(conn: &mut DbConn, config: &Config, claimed: &Claimed) -> QueryResult<Alert> {
+        Self::load_with(conn, config, claimed, &mut HashMap::new())
+    }
+
+    /// Reads the alerts of several notifications; what they share (the down checks
+    /// of a project) is read once, so that a thousand checks of one project going
+    /// down together cost a thousand small reads, not a million.
+    pub fn load_many(
+        conn: &mut DbConn,
+        config: &Config,
+        claimed: &[Claimed],
+    ) -> Vec<QueryResult<Alert>> {
+        let mut projects = HashMap::new();
+        claimed
+            .iter()
+            .map(|c| Self::load_with(conn, config, c, &mut projects))
+            .collect()
+    }
+
+    fn load_with(
+        conn: &mut DbConn,
+        config: &Config,
+        claimed: &Claimed,
+        projects: &mut HashMap<i64, ProjectDown>,
+    ) -> QueryResult<Alert> {
         let check = &claimed.check;
         let flip: Option<Flip> = match claimed.notification.flip_id {
             Some(id) => flips::table
@@ -126,32 +152,15 @@ impl Alert {
             });
         let others = match check.project_id {
             Some(project_id) => {
-                let rows: Vec<(String, String, String)> = checks::table
-                    .filter(checks::project_id.eq(project_id))
-                    .filter(checks::id.ne(check.id))
-                    .order(checks::id)
-                    .select((checks::name, checks::code, checks::status))
-                    .load(conn)?;
-                let down: Vec<String> = rows
-                    .iter()
-                    .filter(|(_, _, status)| status == "down")
-                    .map(|(name, code, _)| {
-                        if name.is_empty() {
-                            code.clone()
-                        } else {
-                            name.clone()
-                        }
-                    })
-                    .collect();
-                if rows.is_empty() {
-                    OtherChecks::None
-                } else if down.is_empty() {
-                    OtherChecks::AllUp
-                } else if down.len() > MAX_OTHERS_NAMED {
-                    OtherChecks::ManyDown(down.len())
-                } else {
-                    OtherChecks::Down(down)
-                }
+                let summary = match projects.get(&project_id) {
+                    Some(summary) => summary.clone(),
+                    None => {
+                        let summary = ProjectDown::load(conn, project_id)?;
+                        projects.insert(project_id, summary.clone());
+                        summary
+                    }
+                };
+                summary.others(check.id)
             }
             None => OtherChecks::None,
         };
@@ -286,6 +295,71 @@ impl Alert {
     /// Tags split on spaces.
     pub fn tags(&self) -> Vec<&str> {
         self.check.tags_list()
+    }
+}
+
+/// The down checks of a project, as far as alerts name them.
+#[derive(Debug, Clone)]
+struct ProjectDown {
+    /// The first few down checks, by id: (id, name or UUID).
+    first: Vec<(i64, String)>,
+    /// All down checks.
+    count: usize,
+    /// Whether the project has more than one check.
+    several: bool,
+}
+
+impl ProjectDown {
+    fn load(conn: &mut DbConn, project_id: i64) -> QueryResult<ProjectDown> {
+        let of_project = checks::table.filter(checks::project_id.eq(project_id));
+        // Indexed by (project, status).
+        let first: Vec<(i64, String, String)> = of_project
+            .filter(checks::status.eq("down"))
+            .order(checks::id)
+            .limit(i64::try_from(MAX_OTHERS_NAMED).unwrap_or(10) + 2)
+            .select((checks::id, checks::name, checks::code))
+            .load(conn)?;
+        let count = if first.len() > MAX_OTHERS_NAMED {
+            let n: i64 = of_project
+                .filter(checks::status.eq("down"))
+                .count()
+                .get_result(conn)?;
+            usize::try_from(n).unwrap_or(usize::MAX)
+        } else {
+            first.len()
+        };
+        let two: Vec<i64> = of_project.select(checks::id).limit(2).load(conn)?;
+        Ok(ProjectDown {
+            first: first
+                .into_iter()
+                .map(|(id, name, code)| (id, if name.is_empty() { code } else { name }))
+                .collect(),
+            count,
+            several: two.len() > 1,
+        })
+    }
+
+    /// The other down checks, as seen from `check_id`'s alert.
+    fn others(&self, check_id: i64) -> OtherChecks {
+        if !self.several {
+            return OtherChecks::None;
+        }
+        let own_down = self.first.iter().any(|(id, _)| *id == check_id);
+        let count = self.count - usize::from(own_down);
+        if count == 0 {
+            OtherChecks::AllUp
+        } else if count > MAX_OTHERS_NAMED {
+            OtherChecks::ManyDown(count)
+        } else {
+            OtherChecks::Down(
+                self.first
+                    .iter()
+                    .filter(|(id, _)| *id != check_id)
+                    .map(|(_, name)| name.clone())
+                    .take(MAX_OTHERS_NAMED)
+                    .collect(),
+            )
+        }
     }
 }
 

@@ -110,11 +110,8 @@ impl Outbound {
         let status = response.status();
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            body.extend_from_slice(
-                chunk
-                    .get(..MAX_ANSWER.saturating_sub(body.len()))
-                    .unwrap_or_default(),
-            );
+            let room = MAX_ANSWER.saturating_sub(body.len()).min(chunk.len());
+            body.extend_from_slice(chunk.get(..room).unwrap_or_default());
             if body.len() >= MAX_ANSWER {
                 break;
             }

@@ -52,7 +52,7 @@ pub async fn serve(config: Config, cli: Cli, shutdown: CancellationToken) -> Res
 
 /// Sends at most this many notifications at once, so that a slow provider holds up
 /// only its own sends.
-const CONCURRENCY: usize = 32;
+const CONCURRENCY: usize = 64;
 
 /// The main loop, on an existing pool.
 pub async fn run(
@@ -160,11 +160,14 @@ fn tell_operators_if_no_receiver(
 
 /// Sends every notification that is due, up to [`CONCURRENCY`] at a time; returns
 /// when none is left (or at shutdown, once the sends in flight have finished).
+/// Claims and outcomes are written in batches, each in one transaction.
 async fn deliver_all(senders: &Senders, shutdown: &CancellationToken) -> Result<(), Error> {
     let mut inflight = tokio::task::JoinSet::new();
     let mut drained = false;
     loop {
-        if !drained && !shutdown.is_cancelled() && inflight.len() < CONCURRENCY {
+        // Refill when half the slots are free: claiming costs a transaction, so it
+        // is done for many notifications at a time.
+        if !drained && !shutdown.is_cancelled() && inflight.len() <= CONCURRENCY / 2 {
             let room = CONCURRENCY - inflight.len();
             let pool = senders.pool.clone();
             let config = senders.config.clone();
@@ -178,11 +181,20 @@ async fn deliver_all(senders: &Senders, shutdown: &CancellationToken) -> Result<
         if inflight.is_empty() {
             return Ok(());
         }
-        if drained || inflight.len() >= CONCURRENCY || shutdown.is_cancelled() {
-            if let Some(done) = inflight.join_next().await {
-                done.map_err(|e| Error::Internal(e.to_string()))??;
-            }
+        // Wait for one send to end, then take every other that has ended too.
+        let mut done = Vec::new();
+        if let Some(joined) = inflight.join_next().await {
+            done.push(joined.map_err(|e| Error::Internal(e.to_string()))?);
         }
+        while let Some(joined) = inflight.try_join_next() {
+            done.push(joined.map_err(|e| Error::Internal(e.to_string()))?);
+        }
+        let pool = senders.pool.clone();
+        blocking(move || {
+            let mut conn = pool.get()?;
+            delivery::finish_batch(&mut conn, &done, hc_core::time::now())
+        })
+        .await?;
     }
 }
 
@@ -192,23 +204,21 @@ type Work = (delivery::Claimed, Result<Alert, String>);
 /// Claims up to `n` notifications and gathers what their alerts say.
 fn claim_batch(pool: &Pool, config: &Config, n: usize) -> Result<Vec<Work>, hc_core::Error> {
     let mut conn = pool.get()?;
-    let mut out = Vec::new();
-    while out.len() < n {
-        let Some(claimed) = delivery::claim(&mut conn, hc_core::time::now())? else {
-            break;
-        };
-        let alert = Alert::load(&mut conn, config, &claimed).map_err(|e| e.to_string());
-        out.push((claimed, alert));
-    }
-    Ok(out)
+    let claimed = delivery::claim_batch(&mut conn, hc_core::time::now(), n)?;
+    let alerts = Alert::load_many(&mut conn, config, &claimed);
+    Ok(claimed
+        .into_iter()
+        .zip(alerts)
+        .map(|(claimed, alert)| (claimed, alert.map_err(|e| e.to_string())))
+        .collect())
 }
 
-/// Sends one notification and records the outcome.
+/// Sends one notification; says how it went.
 async fn deliver(
     senders: &Senders,
     claimed: delivery::Claimed,
     alert: Result<Alert, String>,
-) -> Result<(), Error> {
+) -> delivery::Finished {
     let started = std::time::Instant::now();
     let outcome = match &alert {
         Ok(alert) => hc_integrations::send(senders, alert).await,
@@ -231,19 +241,12 @@ async fn deliver(
             }
         }
     };
-    let pool = senders.pool.clone();
-    blocking(move || {
-        let mut conn = pool.get()?;
-        delivery::finish(
-            &mut conn,
-            &claimed.notification,
-            &claimed.channel,
-            outcome,
-            took,
-            hc_core::time::now(),
-        )
-    })
-    .await
+    delivery::Finished {
+        notification: claimed.notification,
+        channel: claimed.channel,
+        outcome,
+        took,
+    }
 }
 
 /// Runs diesel work off the async threads, keeping the current tracing span.

@@ -16,3 +16,6 @@ CREATE TABLE operator_notices (
     created DATETIME(6) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE UNIQUE INDEX operator_notices_kind ON operator_notices (kind);
+
+-- Alerts name the other checks of the project that are down.
+CREATE INDEX checks_project_status ON checks (project_id, status);

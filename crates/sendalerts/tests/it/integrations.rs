@@ -12,7 +12,7 @@ use hc_test::{HttpSink, Reply, TestDb};
 
 use crate::notify::overdue_check;
 
-fn sendalerts_once(db: &TestDb, extra: &[(&str, &str)]) -> std::process::Output {
+pub(crate) fn sendalerts_once(db: &TestDb, extra: &[(&str, &str)]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_sendalerts"))
         .env_clear()
         .env("SECRET_KEY", "test")
@@ -32,7 +32,7 @@ fn sendalerts_once(db: &TestDb, extra: &[(&str, &str)]) -> std::process::Output 
 }
 
 /// An overdue check whose only channel is of `kind` with `value`.
-fn check_with_channel(conn: &mut DbConn, kind: &str, value: &str) -> Check {
+pub(crate) fn check_with_channel(conn: &mut DbConn, kind: &str, value: &str) -> Check {
     let check = overdue_check(conn, "ops@example.org");
     diesel::update(channels::table)
         .set((channels::kind.eq(kind), channels::value.eq(value)))
@@ -41,7 +41,7 @@ fn check_with_channel(conn: &mut DbConn, kind: &str, value: &str) -> Check {
     check
 }
 
-fn the_notification(conn: &mut DbConn) -> Notification {
+pub(crate) fn the_notification(conn: &mut DbConn) -> Notification {
     notifications::table
         .select(Notification::as_select())
         .first(conn)
