@@ -86,6 +86,16 @@ fn queue_flip(conn: &mut DbConn, flip: &Flip, now: DateTime<Utc>, is_noop: IsNoo
     if n != 1 {
         return Ok(false);
     }
+    // Reminders start and stop with the statuses of the checks people can see.
+    let project_id: Option<i64> = checks::table
+        .find(flip.check_id)
+        .select(checks::project_id)
+        .first(conn)
+        .optional()?
+        .flatten();
+    if let Some(project_id) = project_id {
+        crate::nags::update_for_project(conn, project_id, now)?;
+    }
     // The first ping, and resuming by pinging, are not news (spec §3.7).
     let silent = flip.new_status == "up" && matches!(flip.old_status.as_str(), "new" | "paused");
     let alerting = matches!(flip.new_status.as_str(), "up" | "down");

@@ -15,6 +15,7 @@ mod error;
 pub mod keys;
 pub mod metrics;
 pub mod models;
+pub mod nags;
 pub mod outage;
 pub mod ping;
 pub mod prune;

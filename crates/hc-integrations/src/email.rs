@@ -162,3 +162,48 @@ impl Mailer {
         }
     }
 }
+
+/// A reminder listing the checks still down in the projects a person can see.
+pub fn reminder(
+    config: &Config,
+    nag: &hc_core::nags::Nag,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Outgoing {
+    let n = nag.count();
+    let mut text = format!(
+        "{n} {} still down.\n",
+        if n == 1 { "check is" } else { "checks are" }
+    );
+    for (project, checks) in &nag.down {
+        text.push_str(&format!("\n{project}:\n"));
+        for check in checks {
+            let name = if check.name.is_empty() {
+                &check.code
+            } else {
+                &check.name
+            };
+            let last = match check.last_ping {
+                Some(t) => format!(
+                    "last ping {} ago",
+                    crate::context::age_in_words(now - hc_core::time::utc(t))
+                ),
+                None => "never pinged".to_owned(),
+            };
+            text.push_str(&format!("  - {name} ({last})\n"));
+        }
+    }
+    text.push_str(&format!(
+        "\nReminders come while checks are down; turn them off or change how often in your account settings at {}.\n\n-- \n{}\n",
+        config.site_root,
+        config.site_name
+    ));
+    Outgoing {
+        to: nag.email.clone(),
+        subject: format!(
+            "Reminder: {n} {} still down",
+            if n == 1 { "check" } else { "checks" }
+        ),
+        text,
+        html: None,
+    }
+}

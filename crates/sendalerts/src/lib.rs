@@ -92,7 +92,10 @@ pub async fn run(
                         "pass done"
                     );
                 }
-                deliver_all(&senders, &shutdown).await
+                match deliver_all(&senders, &shutdown).await {
+                    Ok(()) => send_reminders(&senders).await,
+                    Err(e) => Err(e),
+                }
             }
             Err(e) => Err(e),
         };
@@ -156,6 +159,29 @@ fn tell_operators_if_no_receiver(
         }
     }
     Ok(())
+}
+
+/// Sends the reminders that are due ("nags"): one e-mail per person listing what is
+/// still down, every `nag_period` until nothing is.
+async fn send_reminders(senders: &Senders) -> Result<(), Error> {
+    let Some(mailer) = senders.mailer.clone() else {
+        return Ok(());
+    };
+    let pool = senders.pool.clone();
+    let config = senders.config.clone();
+    blocking(move || {
+        let mut conn = pool.get()?;
+        let now = hc_core::time::now();
+        while let Some(nag) = hc_core::nags::next_due(&mut conn, now)? {
+            let message = hc_integrations::email::reminder(&config, &nag, now);
+            match mailer.send_recorded(&mut conn, &message) {
+                Ok(()) => tracing::info!(checks_down = nag.count(), "reminder sent"),
+                Err(e) => tracing::warn!(error = %e, "reminder not sent"),
+            }
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Sends every notification that is due, up to [`CONCURRENCY`] at a time; returns

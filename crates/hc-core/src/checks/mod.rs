@@ -257,6 +257,10 @@ pub fn pause(conn: &mut DbConn, check_id: i64, now: DateTime<Utc>) -> QueryResul
             check.last_start_rid = None;
             check.alert_after = None;
             save(conn, &check)?;
+            // A paused check no longer calls for reminders.
+            if let Some(project_id) = check.project_id {
+                crate::nags::update_for_project(conn, project_id, now)?;
+            }
         }
         Ok(Some(check))
     })

@@ -5,6 +5,7 @@
 mod chats;
 mod going_down;
 mod integrations;
+mod nags;
 mod notify;
 mod outage;
 mod pagers;
