@@ -9,4 +9,5 @@ mod nags;
 mod notify;
 mod outage;
 mod pagers;
+mod scale;
 mod supervisor;
