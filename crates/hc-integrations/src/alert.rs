@@ -5,15 +5,14 @@ use std::sync::Arc;
 
 use hc_core::config::Config;
 use hc_core::db::Pool;
-use hc_core::models::Check;
 use serde_json::Value;
 
 use crate::context::Alert;
-use crate::email::{Mailer, Outgoing};
+use crate::email::Mailer;
 use crate::failure::Failure;
 use crate::kinds::{
-    gotify, matrix, msteams, ntfy, opsgenie, pagerduty, pushbullet, pushover, rocketchat, signal,
-    slack, telegram, victorops, webhook, zulip,
+    email_alert, gotify, matrix, msteams, ntfy, opsgenie, pagerduty, pushbullet, pushover,
+    rocketchat, signal, slack, telegram, victorops, webhook, zulip,
 };
 use crate::outbound::Outbound;
 
@@ -138,7 +137,7 @@ async fn send_email(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
     let Some(to) = email_recipient(&alert.channel.value, &alert.status) else {
         return Ok(());
     };
-    let message = email_alert(&senders.config, &alert.check, &alert.status, &to);
+    let message = email_alert::message(&senders.config, alert, &to);
     let pool = senders.pool.clone();
     // lettre's SMTP transport blocks, and the message is recorded in the database.
     tokio::task::spawn_blocking(move || {
@@ -151,85 +150,9 @@ async fn send_email(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
     .map_err(|e| Failure::retry(e.to_string()))?
 }
 
-/// The e-mail for a check that went `status` (healthchecks' subject, our own words).
-pub fn email_alert(config: &Config, check: &Check, status: &str, to: &str) -> Outgoing {
-    let name = if check.name.is_empty() {
-        check.code.clone()
-    } else {
-        check.name.clone()
-    };
-    let verb = if status == "down" {
-        "gone down"
-    } else {
-        "come back up"
-    };
-    let schedule = match check.kind.as_str() {
-        "simple" => format!(
-            "every {}, grace {}",
-            seconds_in_words(check.timeout),
-            seconds_in_words(check.grace)
-        ),
-        _ => format!(
-            "{} ({}), grace {}",
-            check.schedule,
-            check.tz,
-            seconds_in_words(check.grace)
-        ),
-    };
-    let last_ping = check
-        .last_ping
-        .map(|t| format!("{} UTC", t.format("%Y-%m-%d %H:%M:%S")))
-        .unwrap_or_else(|| "never".into());
-    let mut text = format!("The check \"{name}\" has {verb}.\n\n");
-    text.push_str(&format!(
-        "Details: {}/checks/{}/details/\n",
-        config.site_root, check.code
-    ));
-    if !check.description.is_empty() {
-        text.push_str(&format!("Description: {}\n", check.description));
-    }
-    if !check.tags.trim().is_empty() {
-        text.push_str(&format!("Tags: {}\n", check.tags.trim()));
-    }
-    text.push_str(&format!("Schedule: {schedule}\n"));
-    text.push_str(&format!("Total pings: {}\n", check.n_pings));
-    text.push_str(&format!("Last ping: {last_ping}\n"));
-    text.push_str(&format!("\n-- \n{}\n", config.site_name));
-    Outgoing {
-        to: to.to_owned(),
-        subject: format!("{} | {name}", status.to_uppercase()),
-        text,
-        html: None,
-    }
-}
-
-fn seconds_in_words(seconds: i64) -> String {
-    const UNITS: [(i64, &str); 4] = [
-        (604_800, "week"),
-        (86_400, "day"),
-        (3_600, "hour"),
-        (60, "minute"),
-    ];
-    for (size, unit) in UNITS {
-        if seconds >= size && seconds % size == 0 {
-            let n = seconds / size;
-            return format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
-        }
-    }
-    format!("{seconds} seconds")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn periods_read_as_words() {
-        assert_eq!(seconds_in_words(86_400), "1 day");
-        assert_eq!(seconds_in_words(7_200), "2 hours");
-        assert_eq!(seconds_in_words(1_209_600), "2 weeks");
-        assert_eq!(seconds_in_words(90), "90 seconds");
-    }
 
     #[test]
     fn email_channels_choose_their_statuses() {

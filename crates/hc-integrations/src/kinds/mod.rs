@@ -1,6 +1,7 @@
 //! One module per channel kind: what it is configured with and the exact request it
 //! makes. E-mail lives in [`crate::email`] and [`crate::alert`].
 
+pub mod email_alert;
 pub mod gotify;
 pub mod matrix;
 pub mod msteams;
