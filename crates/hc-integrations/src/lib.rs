@@ -3,6 +3,7 @@
 //! `sendalerts` and `hc-admin` share this one copy.
 
 pub mod alert;
+pub mod chat;
 pub mod context;
 pub mod email;
 pub mod failure;

@@ -1,1 +1,465 @@
-//! Integrations against real servers on loopback: the exact request each kind makes.
+//! Chat integrations (Telegram, Microsoft Teams, Rocket.Chat, Matrix, ntfy, Gotify,
+//! Zulip, Signal) against real servers on loopback: the exact request each kind
+//! makes when a check goes down, and what a provider's refusal does to the channel.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use hc_core::db::DbConn;
+use hc_core::models::{Channel, Check};
+use hc_core::schema::{channels, flips, notifications};
+use hc_test::{HttpSink, Recorded, Reply, TestDb};
+use serde_json::{json, Value};
+
+use crate::integrations::{
+    check_with_channel, flip_again, form_fields, sendalerts_once, the_notification,
+};
+
+const REASON: &str = "success signal did not arrive on time, grace time passed";
+
+fn cloaked(check: &Check) -> String {
+    format!("https://hc.example.org/cloaked/{}/", check.unique_key())
+}
+
+fn the_channel(conn: &mut DbConn) -> Channel {
+    channels::table
+        .select(Channel::as_select())
+        .first(conn)
+        .unwrap()
+}
+
+/// The one request the sink received.
+fn only_request(sink: &HttpSink) -> Recorded {
+    let requests = sink.requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    requests.into_iter().next().unwrap()
+}
+
+/// The overdue check's message in Markdown (ntfy, Gotify, Zulip).
+fn markdown(check: &Check) -> String {
+    format!(
+        "\u{1f534} **My First Check** is **DOWN** ({REASON}).\n\
+         \n\
+         - **Project:** ops@example.org\n\
+         - **Period:** 1 day\n\
+         - **Total pings:** 0\n\
+         - **Last ping:** Never\n\
+         \n\
+         [View on Mychecks]({})",
+        cloaked(check)
+    )
+}
+
+/// The overdue check's message in plain text (Matrix, Signal).
+fn plain(check: &Check) -> String {
+    format!(
+        "\u{1f534} \u{201c}My First Check\u{201d} is DOWN ({REASON}).\n\
+         \n\
+         Project: ops@example.org\n\
+         Period: 1 day\n\
+         Total pings: 0\n\
+         Last ping: Never\n\
+         \n\
+         View on Mychecks: {}",
+        cloaked(check)
+    )
+}
+
+#[test]
+fn telegram_sends_html_to_the_chat_and_a_blocked_bot_disables_the_channel() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let sink = HttpSink::start();
+    let conn = &mut pool.get().unwrap();
+    let value = json!({"id": -1001234, "type": "supergroup", "name": "Ops", "thread_id": 7});
+    let check = check_with_channel(conn, "telegram", &value.to_string());
+    let env = [
+        ("HC_TELEGRAM_URL", sink.url("")),
+        ("TELEGRAM_TOKEN", "123456:ABC-def".to_owned()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    sendalerts_once(&db, &env);
+    let r = only_request(&sink);
+    assert_eq!(
+        (r.method.as_str(), r.target.as_str()),
+        ("POST", "/bot123456:ABC-def/sendMessage")
+    );
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.json(),
+        json!({
+            "chat_id": -1001234,
+            "message_thread_id": 7,
+            "text": format!(
+                "\u{1f534} <b>My First Check</b> is <b>DOWN</b> ({REASON}).\n\
+                 \n\
+                 <b>Project:</b> ops@example.org\n\
+                 <b>Period:</b> 1 day\n\
+                 <b>Total pings:</b> 0\n\
+                 <b>Last ping:</b> Never\n\
+                 \n\
+                 <a href=\"{}\">View on Mychecks</a>",
+                cloaked(&check)
+            ),
+            "parse_mode": "html",
+        })
+    );
+    assert_eq!(the_notification(conn).status, "sent");
+
+    // The user blocked the bot: Telegram says so, and hc stops trying.
+    sink.reply(Reply {
+        status: 403,
+        body: r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#
+            .into(),
+        ..Reply::default()
+    });
+    diesel::delete(notifications::table).execute(conn).unwrap();
+    flip_again(conn, &check);
+    sendalerts_once(&db, &env);
+    let expected =
+        "Received status code 403 with a message: \"Forbidden: bot was blocked by the user\"";
+    let n = the_notification(conn);
+    assert_eq!((n.status.as_str(), n.error.as_str()), ("failed", expected));
+    let channel = the_channel(conn);
+    assert!(channel.disabled);
+    assert_eq!(channel.last_error, expected);
+}
+
+#[test]
+fn microsoft_teams_gets_one_adaptive_card() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let sink = HttpSink::start();
+    let conn = &mut pool.get().unwrap();
+    let check = check_with_channel(
+        conn,
+        "msteamsw",
+        &sink.url("/workflows/abc/triggers/manual"),
+    );
+    sendalerts_once(&db, &[]);
+    let r = only_request(&sink);
+    assert_eq!(
+        (r.method.as_str(), r.target.as_str()),
+        ("POST", "/workflows/abc/triggers/manual")
+    );
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.json(),
+        json!({
+            "type": "message",
+            "attachments": [{
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": null,
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.2",
+                    "fallbackText": "\u{201c}My First Check\u{201d} is DOWN.",
+                    "body": [
+                        {
+                            "type": "TextBlock",
+                            "text": format!("\u{1f534} \u{201c}My First Check\u{201d} is DOWN ({REASON})."),
+                            "weight": "bolder",
+                            "size": "medium",
+                            "wrap": true,
+                            "style": "heading",
+                        },
+                        {"type": "FactSet", "facts": [
+                            {"title": "Project", "value": "ops@example.org"},
+                            {"title": "Period", "value": "1 day"},
+                            {"title": "Total Pings", "value": "0"},
+                            {"title": "Last Ping", "value": "Never"},
+                        ]},
+                    ],
+                    "actions": [{
+                        "type": "Action.OpenUrl",
+                        "title": "View in Mychecks",
+                        "url": cloaked(&check),
+                    }],
+                },
+            }],
+        })
+    );
+    assert_eq!(the_notification(conn).status, "sent");
+}
+
+#[test]
+fn rocketchat_gets_a_linked_headline_and_fields() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let sink = HttpSink::start();
+    let conn = &mut pool.get().unwrap();
+    let check = check_with_channel(conn, "rocketchat", &sink.url("/hooks/abc/xyz"));
+    sendalerts_once(&db, &[]);
+    let r = only_request(&sink);
+    assert_eq!(
+        (r.method.as_str(), r.target.as_str()),
+        ("POST", "/hooks/abc/xyz")
+    );
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.json(),
+        json!({
+            "alias": "Mychecks",
+            "avatar": "https://hc.example.org/static/img/logo.png",
+            "text": format!("[My First Check]({}) is DOWN ({REASON}).", cloaked(&check)),
+            "attachments": [{
+                "color": "#d9534f",
+                "fields": [
+                    {"title": "Project", "value": "ops@example.org", "short": true},
+                    {"title": "Period", "value": "1 day", "short": true},
+                    {"title": "Total Pings", "value": "0", "short": true},
+                    {"title": "Last Ping", "value": "Never", "short": true},
+                ],
+            }],
+        })
+    );
+    assert_eq!(the_notification(conn).status, "sent");
+}
+
+#[test]
+fn matrix_puts_an_event_into_the_room_with_the_bot_token() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let sink = HttpSink::start();
+    let conn = &mut pool.get().unwrap();
+    let check = check_with_channel(conn, "matrix", "!OpsRoom:example.org");
+    let homeserver = sink.url("");
+    sendalerts_once(
+        &db,
+        &[
+            ("MATRIX_HOMESERVER", homeserver.as_str()),
+            ("MATRIX_ACCESS_TOKEN", "syt_bot_token"),
+        ],
+    );
+    let r = only_request(&sink);
+    assert_eq!(r.method, "PUT");
+    let prefix = "/_matrix/client/v3/rooms/%21OpsRoom%3Aexample.org/send/m.room.message/";
+    let txn = r
+        .target
+        .strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("{}", r.target));
+    assert_eq!(txn.len(), 36, "a fresh UUID per event: {txn}");
+    assert_eq!(txn.matches('-').count(), 4, "{txn}");
+    assert_eq!(r.header("authorization"), Some("Bearer syt_bot_token"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let url = cloaked(&check);
+    assert_eq!(
+        r.json(),
+        json!({
+            "msgtype": "m.text",
+            "body": plain(&check),
+            "format": "org.matrix.custom.html",
+            "formatted_body": format!(
+                "<p>\u{1f534} <b>My First Check</b> is <b>DOWN</b> ({REASON}).</p>\n\
+                 <p><b>Project:</b> ops@example.org<br>\n\
+                 <b>Period:</b> 1 day<br>\n\
+                 <b>Total pings:</b> 0<br>\n\
+                 <b>Last ping:</b> Never</p>\n\
+                 <p><a href=\"{url}\">View on Mychecks</a></p>"
+            ),
+        })
+    );
+    assert_eq!(the_notification(conn).status, "sent");
+}
+
+#[test]
+fn ntfy_publishes_to_the_topic_with_the_channel_token() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let sink = HttpSink::start();
+    let conn = &mut pool.get().unwrap();
+    let value = json!({
+        "topic": "hc-alerts", "url": sink.url(""), "priority": 5, "priority_up": 0,
+        "token": "tk_abc",
+    });
+    let check = check_with_channel(conn, "ntfy", &value.to_string());
+    sendalerts_once(&db, &[]);
+    let r = only_request(&sink);
+    assert_eq!((r.method.as_str(), r.target.as_str()), ("POST", "/"));
+    assert_eq!(r.header("authorization"), Some("Bearer tk_abc"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.json(),
+        json!({
+            "topic": "hc-alerts",
+            "priority": 5,
+            "title": "My First Check is DOWN",
+            "message": markdown(&check),
+            "markdown": true,
+            "tags": ["red_circle"],
+            "actions": [{
+                "action": "view",
+                "label": "View on Mychecks",
+                "url": cloaked(&check),
+            }],
+        })
+    );
+    assert_eq!(the_notification(conn).status, "sent");
+}
+
+#[test]
+fn gotify_posts_markdown_and_priority_zero_sends_nothing() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let sink = HttpSink::start();
+    let conn = &mut pool.get().unwrap();
+    let value = json!({
+        "url": sink.url("/gotify/"), "token": "AbC.123", "priority": 9, "priority_up": 2,
+    });
+    let check = check_with_channel(conn, "gotify", &value.to_string());
+    sendalerts_once(&db, &[]);
+    let r = only_request(&sink);
+    assert_eq!(
+        (r.method.as_str(), r.target.as_str()),
+        ("POST", "/gotify/message?token=AbC.123")
+    );
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.json(),
+        json!({
+            "title": "My First Check is DOWN",
+            "message": markdown(&check),
+            "extras": {"client::display": {"contentType": "text/markdown"}},
+            "priority": 9,
+        })
+    );
+    assert_eq!(the_notification(conn).status, "sent");
+
+    // Down alerts switched off: nothing is queued, nothing is sent.
+    let silent = json!({"url": sink.url("/gotify"), "token": "t", "priority": 0, "priority_up": 2});
+    diesel::update(channels::table)
+        .set(channels::value.eq(silent.to_string()))
+        .execute(conn)
+        .unwrap();
+    diesel::delete(notifications::table).execute(conn).unwrap();
+    flip_again(conn, &check);
+    sendalerts_once(&db, &[]);
+    let processed: i64 = flips::table
+        .filter(flips::processed.is_not_null())
+        .count()
+        .get_result(conn)
+        .unwrap();
+    assert_eq!(processed, 2, "the check went down a second time");
+    assert_eq!(sink.requests().len(), 1);
+    let queued: i64 = notifications::table.count().get_result(conn).unwrap();
+    assert_eq!(queued, 0);
+}
+
+#[test]
+fn zulip_posts_a_form_as_the_bot_and_reports_zulips_error() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let sink = HttpSink::start();
+    let conn = &mut pool.get().unwrap();
+    let value = json!({
+        "bot_email": "hc-bot@zulip.example.org", "api_key": "k3y", "mtype": "stream",
+        "to": "ops", "site": sink.url(""), "topic": "",
+    });
+    let check = check_with_channel(conn, "zulip", &value.to_string());
+    sendalerts_once(&db, &[]);
+    let r = only_request(&sink);
+    assert_eq!(
+        (r.method.as_str(), r.target.as_str()),
+        ("POST", "/api/v1/messages")
+    );
+    // base64("hc-bot@zulip.example.org:k3y")
+    assert_eq!(
+        r.header("authorization"),
+        Some("Basic aGMtYm90QHp1bGlwLmV4YW1wbGUub3JnOmszeQ==")
+    );
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    let expected: Vec<(String, String)> = [
+        ("type", "stream".to_owned()),
+        ("to", "ops".to_owned()),
+        ("topic", "My First Check is DOWN".to_owned()),
+        ("content", markdown(&check)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    assert_eq!(form_fields(&r), expected);
+    assert_eq!(the_notification(conn).status, "sent");
+
+    sink.reply(Reply {
+        status: 400,
+        body: r#"{"result":"error","msg":"Stream 'ops' does not exist","code":"STREAM_DOES_NOT_EXIST"}"#
+            .into(),
+        ..Reply::default()
+    });
+    diesel::delete(notifications::table).execute(conn).unwrap();
+    flip_again(conn, &check);
+    sendalerts_once(&db, &[]);
+    let n = the_notification(conn);
+    assert_eq!(
+        (n.status.as_str(), n.error.as_str()),
+        (
+            "failed",
+            "Received status code 400 with a message: \"Stream 'ops' does not exist\""
+        )
+    );
+    assert!(!the_channel(conn).disabled);
+}
+
+/// A stand-in for signal-cli's JSON-RPC daemon on loopback TCP: each connection's
+/// first line is passed on, and answered with an empty result for its id.
+fn signal_cli_stub() -> (u16, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let id = serde_json::from_str::<Value>(&line)
+                .ok()
+                .and_then(|v| v.get("id").cloned())
+                .unwrap_or(Value::Null);
+            let answer = json!({"jsonrpc": "2.0", "result": {}, "id": id});
+            let _ = writeln!(&stream, "{answer}");
+            let _ = tx.send(line);
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn signal_calls_send_over_the_signal_cli_socket() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let conn = &mut pool.get().unwrap();
+    let (port, lines) = signal_cli_stub();
+    let value = json!({"value": "+15550001111", "up": true, "down": true});
+    let check = check_with_channel(conn, "signal", &value.to_string());
+    let socket = format!("127.0.0.1:{port}");
+    sendalerts_once(&db, &[("SIGNAL_CLI_SOCKET", socket.as_str())]);
+    let line = lines.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(line.ends_with('\n'), "one JSON line: {line:?}");
+    let request: Value = serde_json::from_str(&line).unwrap();
+    let id = request["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(id.len(), 36, "a fresh UUID per call: {id}");
+    assert_eq!(
+        request,
+        json!({
+            "jsonrpc": "2.0",
+            "method": "send",
+            "params": {
+                "recipient": ["+15550001111"],
+                "message": plain(&check),
+                "textStyle": ["4:14:BOLD", "23:4:BOLD"],
+            },
+            "id": id,
+        })
+    );
+    assert!(lines.try_recv().is_err(), "one call only");
+    assert_eq!(the_notification(conn).status, "sent");
+}

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use hc_core::db::DbConn;
 use hc_core::models::{Channel, Check, Notification};
 use hc_core::schema::{channels, notifications};
-use hc_test::{HttpSink, Reply, TestDb};
+use hc_test::{HttpSink, Recorded, Reply, TestDb};
 
 use crate::notify::overdue_check;
 
@@ -46,6 +46,13 @@ pub(crate) fn the_notification(conn: &mut DbConn) -> Notification {
         .select(Notification::as_select())
         .first(conn)
         .unwrap()
+}
+
+/// A url-encoded request body as its fields, in order.
+pub(crate) fn form_fields(request: &Recorded) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(&request.body)
+        .into_owned()
+        .collect()
 }
 
 #[test]
@@ -144,7 +151,7 @@ fn slack_gets_an_attachment_and_a_removed_webhook_disables_the_channel() {
 }
 
 /// Makes the check go down again (up, then overdue).
-fn flip_again(conn: &mut DbConn, check: &Check) {
+pub(crate) fn flip_again(conn: &mut DbConn, check: &Check) {
     use hc_core::schema::checks;
     let last = (hc_core::time::now() - chrono::Duration::days(2)).naive_utc();
     diesel::update(checks::table.find(check.id))
