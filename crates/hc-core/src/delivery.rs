@@ -44,32 +44,49 @@ pub type IsNoop<'a> = &'a dyn Fn(&str, &str, &str) -> bool;
 pub fn queue_flips(conn: &mut DbConn, now: DateTime<Utc>, is_noop: IsNoop) -> Result<usize> {
     let mut taken = 0;
     loop {
-        let pending: Vec<Flip> = flips::table
-            .filter(flips::processed.is_null())
-            .order(flips::id)
-            .limit(FLIP_BATCH)
-            .select(Flip::as_select())
-            .load(conn)?;
-        if pending.is_empty() {
+        // One transaction per batch, on flips locked as they are read (`SKIP LOCKED`:
+        // another daemon's batch is left to it; SQLite admits one writer anyway). A
+        // flip's notifications and its "processed" mark commit together.
+        let n = conn.write_tx(|conn| -> Result<usize> {
+            macro_rules! pending {
+                () => {
+                    flips::table
+                        .filter(flips::processed.is_null())
+                        .order(flips::id)
+                        .limit(FLIP_BATCH)
+                        .select(Flip::as_select())
+                };
+            }
+            let pending: Vec<Flip> = match conn {
+                DbConn::Sqlite(c) => pending!().load(c)?,
+                DbConn::Postgres(c) => pending!().for_update().skip_locked().load(c)?,
+                DbConn::Mysql(c) => pending!().for_update().skip_locked().load(c)?,
+            };
+            let mut n = 0;
+            for flip in &pending {
+                n += usize::from(queue_flip(conn, flip, now, is_noop)?);
+            }
+            // Reminders start and stop with the statuses of the checks people can
+            // see: once per project in the batch, not once per flip.
+            let check_ids: Vec<i64> = pending.iter().map(|f| f.check_id).collect();
+            let mut project_ids: Vec<i64> = checks::table
+                .filter(checks::id.eq_any(&check_ids))
+                .select(checks::project_id)
+                .load::<Option<i64>>(conn)?
+                .into_iter()
+                .flatten()
+                .collect();
+            project_ids.sort_unstable();
+            project_ids.dedup();
+            for project_id in project_ids {
+                crate::nags::update_for_project(conn, project_id, now)?;
+            }
+            Ok(n)
+        })?;
+        if n == 0 {
             return Ok(taken);
         }
-        // On SQLite, one transaction per batch: a thousand flips cost ten commits,
-        // not a thousand. Server databases take one transaction per flip, so that
-        // daemons side by side never deadlock on each other's batches. Either way a
-        // flip's notifications and its "processed" mark commit together.
-        if matches!(conn, DbConn::Sqlite(_)) {
-            taken += conn.write_tx(|conn| -> Result<usize> {
-                let mut n = 0;
-                for flip in &pending {
-                    n += usize::from(queue_flip(conn, flip, now, is_noop)?);
-                }
-                Ok(n)
-            })?;
-        } else {
-            for flip in &pending {
-                taken += usize::from(conn.write_tx(|conn| queue_flip(conn, flip, now, is_noop))?);
-            }
-        }
+        taken += n;
     }
 }
 
@@ -85,16 +102,6 @@ fn queue_flip(conn: &mut DbConn, flip: &Flip, now: DateTime<Utc>, is_noop: IsNoo
     .execute(conn)?;
     if n != 1 {
         return Ok(false);
-    }
-    // Reminders start and stop with the statuses of the checks people can see.
-    let project_id: Option<i64> = checks::table
-        .find(flip.check_id)
-        .select(checks::project_id)
-        .first(conn)
-        .optional()?
-        .flatten();
-    if let Some(project_id) = project_id {
-        crate::nags::update_for_project(conn, project_id, now)?;
     }
     // The first ping, and resuming by pinging, are not news (spec §3.7).
     let silent = flip.new_status == "up" && matches!(flip.old_status.as_str(), "new" | "paused");
