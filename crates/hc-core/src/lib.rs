@@ -19,6 +19,7 @@ pub mod nags;
 pub mod outage;
 pub mod ping;
 pub mod prune;
+pub mod ratelimit;
 pub mod schedule;
 pub mod schema;
 pub mod shutdown;

@@ -66,6 +66,12 @@ pub fn is_noop(kind: &str, value: &str, status: &str) -> bool {
 /// Sends the alert. `Err` says why it was not delivered and what to do next.
 pub async fn send(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
     let kind = alert.channel.kind.as_str();
+    if let Some(key) = rate_key(kind, &alert.channel.value) {
+        if !take_token(senders, key).await? {
+            // healthchecks drops such an alert; hc tries again after a backoff.
+            return Err(Failure::retry("Rate limit exceeded"));
+        }
+    }
     match kind {
         "email" => send_email(senders, alert).await,
         "webhook" => webhook::send(&senders.http, alert).await,
@@ -115,6 +121,52 @@ pub async fn send(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
     }
 }
 
+/// Providers that accept six messages a minute per destination (spec §6.2): the
+/// bucket an alert through this channel draws from.
+pub fn rate_key(kind: &str, value: &str) -> Option<String> {
+    let json = || serde_json::from_str::<Value>(value).ok();
+    let field = |v: &Value, name: &str| {
+        v.get(name)
+            .map(|f| f.as_str().map_or_else(|| f.to_string(), str::to_owned))
+    };
+    match kind {
+        "po" => value.split('|').next().map(|user| format!("po-{user}")),
+        "telegram" => json()
+            .and_then(|v| field(&v, "id"))
+            .map(|id| format!("tg-{id}")),
+        "ntfy" => json().map(|v| {
+            format!(
+                "ntfy-{}/{}",
+                field(&v, "url").unwrap_or_default(),
+                field(&v, "topic").unwrap_or_default()
+            )
+        }),
+        "signal" => json()
+            .and_then(|v| field(&v, "value"))
+            .map(|to| format!("signal-{to}")),
+        _ => None,
+    }
+}
+
+/// Takes one of the six uses a minute of `key`, in the database so that every
+/// daemon shares the bucket.
+async fn take_token(senders: &Senders, key: String) -> Result<bool, Failure> {
+    let pool = senders.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().map_err(|e| Failure::retry(e.to_string()))?;
+        hc_core::ratelimit::authorize(
+            &mut conn,
+            &key,
+            6,
+            chrono::Duration::minutes(1),
+            hc_core::time::now(),
+        )
+        .map_err(|e| Failure::retry(e.to_string()))
+    })
+    .await
+    .map_err(|e| Failure::retry(e.to_string()))?
+}
+
 /// The address an e-mail channel sends `status` alerts to: healthchecks' JSON
 /// (`{"value", "up", "down"}`) or a bare address (both statuses).
 pub fn email_recipient(value: &str, status: &str) -> Option<String> {
@@ -153,6 +205,24 @@ async fn send_email(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rate_limited_kinds_have_one_bucket_per_destination() {
+        assert_eq!(rate_key("po", "ukey|0|-3").as_deref(), Some("po-ukey"));
+        assert_eq!(
+            rate_key("telegram", r#"{"id": -100123, "type": "group"}"#).as_deref(),
+            Some("tg--100123")
+        );
+        assert_eq!(
+            rate_key("ntfy", r#"{"url": "https://ntfy.sh", "topic": "ops"}"#).as_deref(),
+            Some("ntfy-https://ntfy.sh/ops")
+        );
+        assert_eq!(
+            rate_key("signal", r#"{"value": "+15550100", "up": true}"#).as_deref(),
+            Some("signal-+15550100")
+        );
+        assert_eq!(rate_key("webhook", "https://x"), None);
+    }
 
     #[test]
     fn email_channels_choose_their_statuses() {

@@ -6,6 +6,7 @@
 mod accounts;
 mod connect;
 mod migrations;
+mod ratelimit;
 mod rows;
 
 use hc_core::db::{self, OnStart, Pool};

@@ -432,3 +432,36 @@ fn an_invalid_pushover_user_disables_the_channel() {
         .unwrap();
     assert!(channel.disabled);
 }
+
+#[test]
+fn pushover_takes_six_messages_a_minute_per_user_and_keeps_the_rest_for_later() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let sink = HttpSink::start();
+    let conn = &mut pool.get().unwrap();
+    // Seven people's checks go down, all notifying one Pushover user.
+    for i in 0..7 {
+        crate::notify::overdue_check(conn, &format!("po{i}@example.org"));
+    }
+    diesel::update(channels::table)
+        .set((channels::kind.eq("po"), channels::value.eq("shared-user|0")))
+        .execute(conn)
+        .unwrap();
+    let messages_url = sink.url("/1/messages.json");
+    sendalerts_once(
+        &db,
+        &[
+            ("HC_PUSHOVER_URL", messages_url.as_str()),
+            ("PUSHOVER_API_TOKEN", "app-token"),
+        ],
+    );
+    assert_eq!(sink.requests().len(), 6);
+    let all: Vec<Notification> = notifications::table
+        .select(Notification::as_select())
+        .load(conn)
+        .unwrap();
+    let waiting: Vec<&Notification> = all.iter().filter(|n| n.status == "pending").collect();
+    assert_eq!(waiting.len(), 1, "{all:?}");
+    assert_eq!(waiting[0].error, "Rate limit exceeded");
+    assert!(waiting[0].next_attempt.is_some(), "tried again later, not dropped");
+}
