@@ -463,5 +463,8 @@ fn pushover_takes_six_messages_a_minute_per_user_and_keeps_the_rest_for_later() 
     let waiting: Vec<&Notification> = all.iter().filter(|n| n.status == "pending").collect();
     assert_eq!(waiting.len(), 1, "{all:?}");
     assert_eq!(waiting[0].error, "Rate limit exceeded");
-    assert!(waiting[0].next_attempt.is_some(), "tried again later, not dropped");
+    assert!(
+        waiting[0].next_attempt.is_some(),
+        "tried again later, not dropped"
+    );
 }
