@@ -258,11 +258,6 @@ pub fn claim_batch(conn: &mut DbConn, now: DateTime<Utc>, n: usize) -> Result<Ve
     Ok(claimed)
 }
 
-/// Claims one notification (see [`claim_batch`]).
-pub fn claim(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Claimed>> {
-    Ok(claim_batch(conn, now, 1)?.into_iter().next())
-}
-
 /// How a send went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -285,26 +280,8 @@ pub struct Finished {
     pub took: Duration,
 }
 
-/// Records how a send went, on the notification and on its channel: sent, failed for
-/// good, or back in the queue for a later try.
-pub fn finish(
-    conn: &mut DbConn,
-    notification: &Notification,
-    channel: &Channel,
-    outcome: Outcome,
-    took: Duration,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let done = Finished {
-        notification: notification.clone(),
-        channel: channel.clone(),
-        outcome,
-        took,
-    };
-    finish_batch(conn, std::slice::from_ref(&done), now)
-}
-
-/// Records many ended sends in one transaction.
+/// Records how sends went, on each notification and its channel (sent, failed for
+/// good, or back in the queue for a later try), in one transaction.
 pub fn finish_batch(conn: &mut DbConn, done: &[Finished], now: DateTime<Utc>) -> Result<()> {
     if done.is_empty() {
         return Ok(());

@@ -60,11 +60,6 @@ pub struct Alert {
 }
 
 impl Alert {
-    /// Reads what the alert for `claimed` needs.
-    pub fn load(conn: &mut DbConn, config: &Config, claimed: &Claimed) -> QueryResult<Alert> {
-        Self::load_with(conn, config, claimed, &mut HashMap::new())
-    }
-
     /// Reads the alerts of several notifications; what they share (the down checks
     /// of a project) is read once, so that a thousand checks of one project going
     /// down together cost a thousand small reads, not a million.

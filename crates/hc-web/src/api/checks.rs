@@ -25,10 +25,6 @@ pub enum Lookup<'a> {
 const MAX_PINGS_LISTED: i64 = 1000;
 
 impl Call {
-    fn secret(&self) -> String {
-        self.state.config.secret_key.expose().to_owned()
-    }
-
     fn context(&self, read_only: bool) -> Context<'_> {
         Context {
             site_root: &self.state.config.site_root,
@@ -52,11 +48,6 @@ impl Call {
         let body = json::check(check, channels.join(","), &ctx, &mut Schedules::default());
         self.json(status, &body)
     }
-
-    /// Authenticates for reading; the key comes from the header only.
-    async fn read_access(&self) -> Result<(String, String), ApiError> {
-        Ok((presented_key(self, Need::Read, &Map::new()), self.secret()))
-    }
 }
 
 /// Finds a check by UUID among all projects (404 page if none; 403 if another
@@ -78,7 +69,7 @@ fn find(conn: &mut DbConn, access: &Access, lookup: &Lookup) -> Result<Check, Ap
 }
 
 pub async fn list(call: &Call) -> Result<HttpResponse, ApiError> {
-    let (key, secret) = call.read_access().await?;
+    let (key, secret) = call.key_without_body(Need::Read);
     let query = url::form_urlencoded::parse(call.req.query_string().as_bytes());
     let mut tags = Vec::new();
     let mut slug = None;
@@ -132,7 +123,7 @@ pub async fn get_by_key(call: &Call, key: &str) -> Result<HttpResponse, ApiError
 }
 
 async fn get_one(call: &Call, lookup: Lookup<'_>) -> Result<HttpResponse, ApiError> {
-    let (key, secret) = call.read_access().await?;
+    let (key, secret) = call.key_without_body(Need::Read);
     let lookup = owned(lookup);
     let (access, check, channels) = call
         .db(move |conn| {
@@ -168,9 +159,7 @@ fn owned(lookup: Lookup) -> OwnedLookup {
 }
 
 /// The request body as an object, and the read-write project it opens.
-async fn write_access(
-    call: &Call,
-) -> Result<(Map<String, serde_json::Value>, String, String), ApiError> {
+fn write_access(call: &Call) -> Result<(Map<String, serde_json::Value>, String, String), ApiError> {
     let body = body_object(&call.body)?;
     let key = presented_key(call, Need::Write, &body);
     Ok((body, key, call.secret()))
@@ -209,7 +198,7 @@ fn apply_and_save(
 }
 
 pub async fn create(call: &Call) -> Result<HttpResponse, ApiError> {
-    let (body, key, secret) = write_access(call).await?;
+    let (body, key, secret) = write_access(call)?;
     let derive_slug = call.version.derives_slug();
     let (status, check, channels) = call
         .db(move |conn| {
@@ -250,7 +239,7 @@ pub async fn create(call: &Call) -> Result<HttpResponse, ApiError> {
 }
 
 pub async fn update(call: &Call, code: &str) -> Result<HttpResponse, ApiError> {
-    let (body, key, secret) = write_access(call).await?;
+    let (body, key, secret) = write_access(call)?;
     let derive_slug = call.version.derives_slug();
     let code = code.to_owned();
     let (check, channels) = call
@@ -272,7 +261,7 @@ pub async fn update(call: &Call, code: &str) -> Result<HttpResponse, ApiError> {
 }
 
 pub async fn delete(call: &Call, code: &str) -> Result<HttpResponse, ApiError> {
-    let (key, secret) = (presented_key(call, Need::Write, &Map::new()), call.secret());
+    let (key, secret) = call.key_without_body(Need::Write);
     let code = code.to_owned();
     let check = call
         .db(move |conn| {
@@ -287,7 +276,7 @@ pub async fn delete(call: &Call, code: &str) -> Result<HttpResponse, ApiError> {
 }
 
 pub async fn pause(call: &Call, code: &str) -> Result<HttpResponse, ApiError> {
-    let (_, key, secret) = write_access(call).await?;
+    let (_, key, secret) = write_access(call)?;
     let code = code.to_owned();
     let (check, channels) = call
         .db(move |conn| {
@@ -303,7 +292,7 @@ pub async fn pause(call: &Call, code: &str) -> Result<HttpResponse, ApiError> {
 }
 
 pub async fn resume(call: &Call, code: &str) -> Result<HttpResponse, ApiError> {
-    let (_, key, secret) = write_access(call).await?;
+    let (_, key, secret) = write_access(call)?;
     let code = code.to_owned();
     let (check, channels) = call
         .db(move |conn| {
@@ -322,7 +311,7 @@ pub async fn resume(call: &Call, code: &str) -> Result<HttpResponse, ApiError> {
 }
 
 pub async fn pings(call: &Call, code: &str) -> Result<HttpResponse, ApiError> {
-    let (key, secret) = (presented_key(call, Need::Write, &Map::new()), call.secret());
+    let (key, secret) = call.key_without_body(Need::Write);
     let code = code.to_owned();
     let (check, rows) = call
         .db(move |conn| {
@@ -357,7 +346,7 @@ pub async fn pings(call: &Call, code: &str) -> Result<HttpResponse, ApiError> {
 }
 
 pub async fn ping_body(call: &Call, code: &str, n: u64) -> Result<HttpResponse, ApiError> {
-    let (key, secret) = (presented_key(call, Need::Write, &Map::new()), call.secret());
+    let (key, secret) = call.key_without_body(Need::Write);
     let code = code.to_owned();
     let body = call
         .db(move |conn| {
@@ -380,7 +369,7 @@ pub async fn ping_body(call: &Call, code: &str, n: u64) -> Result<HttpResponse, 
 }
 
 pub async fn flips(call: &Call, lookup: Lookup<'_>) -> Result<HttpResponse, ApiError> {
-    let (key, secret) = call.read_access().await?;
+    let (key, secret) = call.key_without_body(Need::Read);
     let range = flip_range(call.req.query_string(), hc_core::time::now())?;
     let lookup = owned(lookup);
     let flips = call

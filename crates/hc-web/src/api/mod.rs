@@ -123,6 +123,19 @@ impl Call {
         .map_err(|e| ApiError::Internal(e.to_string()))?
     }
 
+    pub fn secret(&self) -> String {
+        self.state.config.secret_key.expose().to_owned()
+    }
+
+    /// The presented key and the secret to check it with, for requests whose body
+    /// is not read (GET, DELETE): the key comes from `X-Api-Key` only.
+    pub fn key_without_body(&self, need: Need) -> (String, String) {
+        (
+            auth::presented_key(self, need, &serde_json::Map::new()),
+            self.secret(),
+        )
+    }
+
     pub fn json(&self, status: StatusCode, value: &impl serde::Serialize) -> HttpResponse {
         HttpResponse::build(status)
             .content_type("application/json")

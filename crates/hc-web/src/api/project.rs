@@ -11,15 +11,13 @@ use hc_core::badge;
 use hc_core::checks as ops;
 use hc_core::schema::{flips, notifications, pings};
 use serde::Serialize;
-use serde_json::Map;
 
-use super::auth::{authenticate, presented_key, Need};
+use super::auth::{authenticate, Need};
 use super::{ApiError, Call};
 use crate::State;
 
 pub async fn channels(call: &Call) -> Result<HttpResponse, ApiError> {
-    let key = presented_key(call, Need::Write, &Map::new());
-    let secret = call.state.config.secret_key.expose().to_owned();
+    let (key, secret) = call.key_without_body(Need::Write);
     let channels = call
         .db(move |conn| {
             let access = authenticate(conn, &key, Need::Write, &secret)?;
@@ -79,8 +77,7 @@ fn badge_urls(site_root: &str, badge_key: &str, tag: &str, secret: &str) -> Badg
 }
 
 pub async fn badges(call: &Call) -> Result<HttpResponse, ApiError> {
-    let key = presented_key(call, Need::Read, &Map::new());
-    let secret = call.state.config.secret_key.expose().to_owned();
+    let (key, secret) = call.key_without_body(Need::Read);
     let (project, checks) = call
         .db(move |conn| {
             let access = authenticate(conn, &key, Need::Read, &secret)?;

@@ -479,3 +479,36 @@ async fn a_site_root_with_a_path_moves_every_route_below_it() {
         .await;
     assert_eq!(badge.status, 200);
 }
+
+#[actix_web::test]
+async fn pausing_the_last_down_check_stops_the_owners_reminders() {
+    use diesel::prelude::*;
+    use hc_core::schema::{checks, profiles};
+    let app = App::start();
+    let uuid = uuid_of(&app.create(json!({"name": "down"})).await);
+    let soon = (hc_core::time::now() + chrono::Duration::hours(1)).naive_utc();
+    diesel::update(checks::table.filter(checks::code.eq(&uuid)))
+        .set(checks::status.eq("down"))
+        .execute(&mut app.conn())
+        .unwrap();
+    diesel::update(profiles::table)
+        .set((
+            profiles::nag_period.eq(3600),
+            profiles::next_nag_date.eq(Some(soon)),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    let paused = app
+        .post(
+            &format!("/api/v3/checks/{uuid}/pause"),
+            app.rw(),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(paused.status, 200);
+    let next: Option<chrono::NaiveDateTime> = profiles::table
+        .select(profiles::next_nag_date)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(next, None, "nothing is down any more: no reminder");
+}
