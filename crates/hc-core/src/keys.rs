@@ -96,7 +96,8 @@ pub fn api_key_matches(stored: &str, presented: &str, secret_key: &str) -> bool 
     }
 }
 
-fn hmac_hex(secret_key: &str, message: &str) -> String {
+/// Hex HMAC-SHA256 of `message` under `secret_key`.
+pub fn hmac_hex(secret_key: &str, message: &str) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret_key.as_bytes()) {
         Ok(mac) => mac,
@@ -104,6 +105,16 @@ fn hmac_hex(secret_key: &str, message: &str) -> String {
     };
     mac.update(message.as_bytes());
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// Hex SHA-256, the stored form of one-time secrets (session keys, login links).
+pub fn sha256_hex(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Constant-time string equality, for comparing presented secrets.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// A project's ping key: 22 characters of `[a-z0-9]`.

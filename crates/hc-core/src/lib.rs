@@ -3,6 +3,7 @@
 //! schedules and statuses that every hc service shares. No HTTP, templates or SMTP
 //! here: those live in the services.
 
+pub mod access;
 pub mod accounts;
 pub mod alerts;
 pub mod badge;
@@ -13,15 +14,18 @@ pub mod db;
 pub mod delivery;
 mod error;
 pub mod keys;
+pub mod logins;
 pub mod metrics;
 pub mod models;
 pub mod nags;
 pub mod outage;
 pub mod ping;
+pub mod projects;
 pub mod prune;
 pub mod ratelimit;
 pub mod schedule;
 pub mod schema;
+pub mod sessions;
 pub mod shutdown;
 pub mod status;
 pub mod telemetry;

@@ -209,6 +209,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        key_hash -> Text,
+        user_id -> Nullable<BigInt>,
+        created -> Timestamp,
+        last_seen -> Timestamp,
+        expires -> Timestamp,
+        data -> Text,
+    }
+}
+
+diesel::table! {
     receiver_heartbeats (id) {
         id -> BigInt,
         code -> Text,
@@ -237,6 +249,7 @@ diesel::joinable!(channel_checks -> channels (channel_id));
 diesel::joinable!(channel_checks -> checks (check_id));
 diesel::joinable!(notifications -> channels (channel_id));
 diesel::joinable!(login_tokens -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -254,4 +267,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     emails,
     receiver_heartbeats,
     operator_notices,
+    sessions,
 );

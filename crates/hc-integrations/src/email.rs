@@ -112,6 +112,20 @@ impl Mailer {
         built.map_err(|e| EmailError::Build(e.to_string()))
     }
 
+    /// The sender address (`DEFAULT_FROM_EMAIL`).
+    pub fn from_address(&self) -> &str {
+        &self.from_text
+    }
+
+    /// Sends one message; the caller records the outcome.
+    pub fn send(&self, message: &Outgoing) -> Result<(), EmailError> {
+        let built = self.build(message)?;
+        self.transport
+            .send(&built)
+            .map(|_| ())
+            .map_err(|e| EmailError::Smtp(e.to_string()))
+    }
+
     /// Records the message, sends it, and records how that went. The record is
     /// written first, so a crash mid-send leaves a trace of what was attempted.
     pub fn send_recorded(&self, conn: &mut DbConn, message: &Outgoing) -> Result<(), EmailError> {

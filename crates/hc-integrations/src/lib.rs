@@ -9,6 +9,7 @@ pub mod email;
 pub mod failure;
 pub mod kinds;
 pub mod outbound;
+pub mod outbox;
 
 pub use alert::{send, Senders};
 pub use context::Alert;

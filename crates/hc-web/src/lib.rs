@@ -4,15 +4,18 @@ mod api;
 mod badges;
 mod error;
 mod metrics;
-mod pages;
 mod status;
 mod templates;
+mod ui;
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 
+use actix_web::middleware::ErrorHandlers;
 use actix_web::{web, App, HttpServer};
 use hc_core::config::Config;
 use hc_core::db::{self, OnStart, Pool};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 pub use error::Error;
@@ -23,6 +26,8 @@ pub struct State {
     pub config: Config,
     pub pool: Pool,
     pub templates: Templates,
+    /// Wakes the mail worker when a page has queued a message.
+    pub outbox: Arc<Notify>,
 }
 
 /// Connects to the database (refusing one with pending migrations) and serves on
@@ -53,15 +58,19 @@ pub async fn run(
     // With SITE_ROOT at a sub-path (https://example.org/hc), every route lives below
     // it, as healthchecks' do.
     let prefix = config.path_prefix();
+    let outbox = Arc::new(Notify::new());
+    ui::mail::spawn_worker(&config, pool.clone(), outbox.clone(), shutdown.clone());
     let state = web::Data::new(State {
         config,
         pool,
         templates,
+        outbox,
     });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .wrap(hc_http::security_headers())
+            .wrap(ErrorHandlers::new().default_handler(ui::error::render))
             .service(web::scope(&prefix).configure(routes))
     })
     .disable_signals()
@@ -75,8 +84,8 @@ pub async fn run(
 }
 
 fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(pages::index));
     api::configure(cfg);
     badges::configure(cfg);
     metrics::configure(cfg);
+    ui::configure(cfg);
 }

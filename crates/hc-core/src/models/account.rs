@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{login_tokens, members, profiles, projects, users};
+use crate::schema::{login_tokens, members, profiles, projects, sessions, users};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable, AsChangeset)]
 #[diesel(table_name = users)]
@@ -136,4 +136,20 @@ pub struct LoginToken {
     pub created: NaiveDateTime,
     pub expires: NaiveDateTime,
     pub used: Option<NaiveDateTime>,
+}
+
+/// A dashboard session. The cookie holds the key; the row holds its SHA-256.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub key_hash: String,
+    /// `None` for a visitor who has not logged in (their demo check lives here).
+    pub user_id: Option<i64>,
+    pub created: NaiveDateTime,
+    pub last_seen: NaiveDateTime,
+    pub expires: NaiveDateTime,
+    /// A JSON object of small values kept between requests.
+    pub data: String,
 }

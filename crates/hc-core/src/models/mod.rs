@@ -6,6 +6,6 @@ mod account;
 mod check;
 mod notify;
 
-pub use account::{LoginToken, Member, Profile, Project, Role, User};
+pub use account::{LoginToken, Member, Profile, Project, Role, Session, User};
 pub use check::{Check, Flip, Ping};
 pub use notify::{Channel, ChannelCheck, Email, Notification, TokenBucket};

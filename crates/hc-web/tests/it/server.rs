@@ -80,7 +80,7 @@ fn every_template_parses() {
     let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../templates"))
         .unwrap()
         .count();
-    assert!(names.contains(&"index.html") && names.contains(&"base.html"));
+    assert!(names.contains(&"projects/index.html") && names.contains(&"base.html"));
     assert_eq!(names.len(), on_disk);
 }
 

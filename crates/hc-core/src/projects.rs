@@ -1,0 +1,1 @@
+//! Projects: create, rename, remove, API keys and team members (placeholder).

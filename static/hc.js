@@ -1,0 +1,50 @@
+// hc's small page helpers: confirmation before destructive posts, copy buttons,
+// and live refresh of elements that ask for it. No framework, no outside requests.
+(function () {
+  "use strict";
+
+  // <form data-confirm="Remove this project?"> asks before it posts.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+
+  // <button data-copy="text"> copies its text.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+      var label = button.textContent;
+      button.textContent = "Copied!";
+      setTimeout(function () { button.textContent = label; }, 1200);
+    });
+  });
+
+  // <div data-refresh-url="..."> polls a JSON map of id -> {status} and updates
+  // the status badges inside it marked with data-status-of="<id>".
+  function refresh(container) {
+    var url = container.getAttribute("data-refresh-url");
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        Object.keys(data).forEach(function (id) {
+          var badge = container.querySelector('[data-status-of="' + id + '"]');
+          if (!badge) return;
+          var status = data[id].status;
+          badge.className = "status status-" + status;
+          var label = { up: "up", grace: "late", down: "down", paused: "paused", started: "started", new: "new" }[status] || status;
+          badge.lastChild.textContent = label;
+        });
+      })
+      .catch(function () {});
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-refresh-url]").forEach(function (el) {
+      setInterval(function () { if (!document.hidden) refresh(el); }, 5000);
+    });
+  });
+})();
