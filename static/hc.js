@@ -42,9 +42,33 @@
       })
       .catch(function () {});
   }
+  // My Checks: one small request every few seconds updates statuses, last pings
+  // and the page title ("2 down – ...").
+  var LABELS = { up: "up", grace: "late", down: "down", paused: "paused", new: "new" };
+  function refreshChecks(container) {
+    fetch(container.getAttribute("data-checks-refresh"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        data.details.forEach(function (d) {
+          var badge = container.querySelector('[data-check-status="' + d.code + '"]');
+          if (badge) {
+            badge.className = "status status-" + d.status;
+            badge.lastChild.textContent = LABELS[d.status] || d.status;
+          }
+          var last = container.querySelector('[data-check-last-ping="' + d.code + '"]');
+          if (last && last.firstChild) last.firstChild.textContent = d.last_ping;
+        });
+        document.title = data.title;
+      })
+      .catch(function () {});
+  }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-refresh-url]").forEach(function (el) {
       setInterval(function () { if (!document.hidden) refresh(el); }, 5000);
+    });
+    document.querySelectorAll("[data-checks-refresh]").forEach(function (el) {
+      setInterval(function () { if (!document.hidden) refreshChecks(el); }, 3000);
     });
   });
 })();

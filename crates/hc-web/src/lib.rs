@@ -60,6 +60,7 @@ pub async fn run(
     let prefix = config.path_prefix();
     let outbox = Arc::new(Notify::new());
     ui::mail::spawn_worker(&config, pool.clone(), outbox.clone(), shutdown.clone());
+    ui::mail::spawn_housekeeping(pool.clone(), shutdown.clone());
     let state = web::Data::new(State {
         config,
         pool,

@@ -8,6 +8,7 @@ mod connect;
 mod migrations;
 mod ratelimit;
 mod rows;
+mod sessions;
 
 use hc_core::db::{self, OnStart, Pool};
 use hc_test::TestDb;

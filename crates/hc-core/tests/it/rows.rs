@@ -237,6 +237,25 @@ fn every_model_round_trips() {
         .unwrap();
     assert_eq!(Member { id: 0, ..read }, member);
 
+    let session = Session {
+        id: 0,
+        key_hash: "0".repeat(64),
+        user_id: Some(user.id),
+        created: t(9),
+        last_seen: t(10),
+        expires: t(11),
+        data: "{}".into(),
+    };
+    diesel::insert_into(sessions::table)
+        .values(&session)
+        .execute(conn)
+        .unwrap();
+    let read: Session = sessions::table
+        .select(Session::as_select())
+        .first(conn)
+        .unwrap();
+    assert_eq!(Session { id: 0, ..read }, session);
+
     // Deleting the user removes everything that belonged to them.
     diesel::delete(users::table.find(user.id))
         .execute(conn)
@@ -276,6 +295,10 @@ fn every_model_round_trips() {
         (
             "login_tokens",
             login_tokens::table.count().get_result::<i64>(conn).unwrap(),
+        ),
+        (
+            "sessions",
+            sessions::table.count().get_result::<i64>(conn).unwrap(),
         ),
     ] {
         assert_eq!(n, 0, "{table} left behind");

@@ -1,5 +1,217 @@
-//! Placeholder: filled in by the work on this module.
+//! `/projects/<uuid>/checks/`: My Checks, the page people look at every day — each
+//! check's status (in words and shape, never colour alone), name, tags, ping URL to
+//! copy, schedule and last ping — with "Add check" and a live status refresh.
 
-use actix_web::web;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Duration;
+use hc_core::access::{self, Standing};
+use hc_core::db::DbConn;
+use hc_core::models::{Check, Project, User};
+use hc_core::{checks, time};
+use hc_integrations::context::{age_in_words, duration_in_words};
+use serde::Serialize;
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+use super::{db, Form, PageError, Visitor};
+use crate::State;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/projects/{code}/checks/", web::get().to(my_checks))
+        .route("/projects/{code}/checks/add/", web::post().to(add_check))
+        .route("/projects/{code}/checks/status/", web::get().to(statuses));
+}
+
+/// The project `code` names, if `user` may see it; a 404 page for everyone else,
+/// including malformed codes, so a stranger learns nothing.
+pub fn project_or_404(
+    conn: &mut DbConn,
+    user: &User,
+    code: &str,
+) -> Result<(Project, Standing), PageError> {
+    if !crate::api::is_uuid(code) {
+        return Err(PageError::NotFound);
+    }
+    access::project(conn, user, code)?.ok_or(PageError::NotFound)
+}
+
+#[derive(Serialize)]
+struct Row {
+    code: String,
+    name: String,
+    slug: String,
+    tags: Vec<String>,
+    status: &'static str,
+    started: bool,
+    ping_url: String,
+    schedule: String,
+    last_ping: String,
+    last_duration: String,
+}
+
+#[derive(Serialize)]
+struct ChecksPage {
+    project_code: String,
+    project_name: String,
+    can_write: bool,
+    checks: Vec<Row>,
+    n_down: usize,
+}
+
+fn schedule_words(check: &Check) -> String {
+    match check.kind.as_str() {
+        "simple" => format!(
+            "every {}, grace {}",
+            duration_in_words(Duration::seconds(check.timeout)),
+            duration_in_words(Duration::seconds(check.grace))
+        ),
+        _ => format!("{} ({})", check.schedule, check.tz),
+    }
+}
+
+fn ping_url(state: &State, project: &Project, check: &Check) -> String {
+    match (
+        &project.ping_key,
+        project.show_slugs && !check.slug.is_empty(),
+    ) {
+        (Some(key), true) => format!("{}{key}/{}", state.config.ping_endpoint, check.slug),
+        _ => format!("{}{}", state.config.ping_endpoint, check.code),
+    }
+}
+
+fn rows(state: &State, project: &Project, all: Vec<Check>) -> Vec<Row> {
+    let now = time::now();
+    all.into_iter()
+        .map(|check| {
+            let shown = check.status_or_stored(now, true);
+            let started = shown == hc_core::status::Status::Started;
+            // A running check is still judged by its schedule.
+            let status = if started {
+                check.status_or_stored(now, false)
+            } else {
+                shown
+            };
+            Row {
+                ping_url: ping_url(state, project, &check),
+                schedule: schedule_words(&check),
+                last_ping: match check.last_ping {
+                    Some(t) => format!("{} ago", age_in_words(now - time::utc(t))),
+                    None => "Never".into(),
+                },
+                last_duration: check
+                    .last_duration
+                    .map(|ms| duration_in_words(Duration::milliseconds(ms)))
+                    .unwrap_or_default(),
+                tags: check.tags_list().into_iter().map(str::to_owned).collect(),
+                status: status.as_str(),
+                started,
+                name: check.name,
+                slug: check.slug,
+                code: check.code,
+            }
+        })
+        .collect()
+}
+
+async fn my_checks(
+    state: web::Data<State>,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let visitor = Visitor::load(&state, &req).await?;
+    let user = visitor.user()?.clone();
+    let (project, standing, all, owner_email) = db(&state, move |conn| {
+        let (project, standing) = project_or_404(conn, &user, &code)?;
+        let all = checks::of_project(conn, project.id)?;
+        let owner_email = if project.name.is_empty() {
+            use diesel::prelude::*;
+            hc_core::schema::users::table
+                .find(project.owner_id)
+                .select(hc_core::schema::users::email)
+                .first::<String>(conn)?
+        } else {
+            String::new()
+        };
+        Ok((project, standing, all, owner_email))
+    })
+    .await?;
+    let checks = rows(&state, &project, all);
+    let page = ChecksPage {
+        project_name: super::home::display_name(&project, &owner_email),
+        project_code: project.code.clone(),
+        can_write: standing.can_write(),
+        n_down: checks.iter().filter(|c| c.status == "down").count(),
+        checks,
+    };
+    visitor.render(&state, "checks/my_checks.html", &page)
+}
+
+async fn add_check(
+    state: web::Data<State>,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let visitor = Visitor::load(&state, &req).await?;
+    let user = visitor.user()?.clone();
+    visitor.check_csrf(&req, &Form::parse(&body))?;
+    let project_code = db(&state, move |conn| {
+        conn.write_tx(|conn| {
+            let (project, standing) = project_or_404(conn, &user, &code)?;
+            if !standing.can_write() {
+                return Err(PageError::forbidden());
+            }
+            if !checks::owner_has_room(conn, project.owner_id)? {
+                return Err(PageError::BadRequest(
+                    "The project owner's account has reached its check limit.".into(),
+                ));
+            }
+            // A new check alerts through every integration of the project.
+            let check =
+                checks::insert(conn, &Check::new(Some(project.id), time::now().naive_utc()))?;
+            let channel_ids: Vec<i64> = checks::channels_of_project(conn, project.id)?
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            checks::set_channels(conn, check.id, &channel_ids)?;
+            Ok(project.code)
+        })
+    })
+    .await?;
+    Ok(visitor.redirect(&format!("/projects/{project_code}/checks/")))
+}
+
+/// Live refresh: `{"details": [{"code", "status", "started", "last_ping"}], "title"}`.
+async fn statuses(
+    state: web::Data<State>,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let visitor = Visitor::load(&state, &req).await?;
+    let Some(user) = visitor.user.clone() else {
+        return Err(PageError::Forbidden("Log in to see this project.".into()));
+    };
+    let (project, all) = db(&state, move |conn| {
+        let (project, _) = project_or_404(conn, &user, &code)?;
+        let all = checks::of_project(conn, project.id)?;
+        Ok((project, all))
+    })
+    .await?;
+    let rows = rows(&state, &project, all);
+    let n_down = rows.iter().filter(|r| r.status == "down").count();
+    let details: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "code": r.code, "status": r.status, "started": r.started, "last_ping": r.last_ping,
+            })
+        })
+        .collect();
+    let title = if n_down > 0 {
+        format!("{n_down} down – {}", state.config.site_name)
+    } else {
+        state.config.site_name.clone()
+    };
+    Ok(visitor
+        .finish(HttpResponse::Ok())
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({"details": details, "title": title})))
+}

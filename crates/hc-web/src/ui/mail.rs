@@ -59,6 +59,39 @@ pub fn wake(state: &State) {
     state.outbox.notify_one();
 }
 
+/// How often expired sessions and used or expired login links are deleted.
+const HOUSEKEEPING: Duration = Duration::from_secs(3600);
+
+/// Deletes expired sessions and login links once an hour, so neither table grows
+/// without bound. Several hc-web processes doing it at once is harmless.
+pub fn spawn_housekeeping(pool: Pool, shutdown: CancellationToken) {
+    actix_web::rt::spawn(async move {
+        loop {
+            let pool2 = pool.clone();
+            let done = tokio::task::spawn_blocking(move || -> hc_core::Result<(usize, usize)> {
+                let mut conn = pool2.get()?;
+                let now = time::now();
+                Ok((
+                    hc_core::sessions::prune(&mut conn, now)?,
+                    hc_core::logins::prune(&mut conn, now)?,
+                ))
+            })
+            .await;
+            match done {
+                Ok(Ok((sessions, links))) if sessions + links > 0 => {
+                    tracing::info!(sessions, links, "deleted expired sessions and login links")
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "housekeeping failed"),
+                _ => {}
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(HOUSEKEEPING) => {}
+            }
+        }
+    });
+}
+
 /// Starts the worker, unless e-mail is not set up (then messages stay queued and
 /// are sent once `EMAIL_HOST` is set and hc-web restarts).
 pub fn spawn_worker(config: &Config, pool: Pool, wakeup: Arc<Notify>, shutdown: CancellationToken) {

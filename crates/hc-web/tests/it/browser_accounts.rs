@@ -1,0 +1,36 @@
+//! The accounts pages in headless Chromium, as a person uses them.
+
+use crate::browser::Browser;
+use crate::support::App;
+
+#[actix_web::test]
+async fn a_person_logs_in_with_a_password_and_sees_their_projects() {
+    let app = App::start();
+    app.user("ann@example.org", "correct horse");
+    let browser = Browser::start(&app.url("")).await;
+
+    browser.open("/").await;
+    browser.wait_for_path("/accounts/login/").await;
+    browser.screenshot("login").await;
+    browser.fill("#id_email", "ann@example.org").await;
+    browser.fill("#id_password", "wrong").await;
+    browser
+        .click("form[action='/accounts/login/'] button[type=submit]")
+        .await;
+    browser.wait_for_text("Incorrect email or password.").await;
+
+    browser.fill("#id_password", "correct horse").await;
+    browser
+        .click("form[action='/accounts/login/'] button[type=submit]")
+        .await;
+    browser.wait_for_path("/").await;
+    browser.wait_for_text("Projects").await;
+    let text = browser.text().await;
+    assert!(text.contains("ann@example.org"), "{text}");
+    assert!(text.contains("1 check"), "{text}");
+    browser.screenshot("projects").await;
+
+    browser.click("nav form button[type=submit]").await;
+    browser.wait_for_path("/accounts/login/").await;
+    browser.close().await;
+}
