@@ -64,6 +64,12 @@
       .catch(function () {});
   }
   document.addEventListener("DOMContentLoaded", function () {
+    // Sign-up forms send the browser's time zone, so a new account starts in it.
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) {}
+    document.querySelectorAll("input[data-browser-tz]").forEach(function (el) {
+      if (!el.value) el.value = zone;
+    });
     document.querySelectorAll("[data-refresh-url]").forEach(function (el) {
       setInterval(function () { if (!document.hidden) refresh(el); }, 5000);
     });

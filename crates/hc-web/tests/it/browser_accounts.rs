@@ -23,8 +23,12 @@ async fn a_person_logs_in_with_a_password_and_sees_their_projects() {
     browser
         .click("form[action='/accounts/login/'] button[type=submit]")
         .await;
+    // With one project, the login lands on its checks; the nav leads to all projects.
+    browser.wait_for_text("My First Check").await;
+    assert!(browser.path().await.ends_with("/checks/"));
+    browser.click("nav a[href='/']").await;
     browser.wait_for_path("/").await;
-    browser.wait_for_text("Projects").await;
+    browser.wait_for_text("New project").await;
     let text = browser.text().await;
     assert!(text.contains("ann@example.org"), "{text}");
     assert!(text.contains("1 check"), "{text}");

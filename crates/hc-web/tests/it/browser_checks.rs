@@ -28,8 +28,10 @@ async fn a_ping_shows_up_on_my_checks_without_reloading() {
     browser
         .click("form[action='/accounts/login/'] button[type=submit]")
         .await;
-    browser.wait_for_path("/").await;
-    browser.open(&format!("/projects/{project}/checks/")).await;
+    // One project: the login lands on its checks.
+    browser
+        .wait_for_path(&format!("/projects/{project}/checks/"))
+        .await;
     let badge = format!("[data-check-status='{code}']");
     let status = browser.client.find(Locator::Css(&badge)).await.unwrap();
     assert_eq!(status.text().await.unwrap(), "NEW");

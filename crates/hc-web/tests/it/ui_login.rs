@@ -32,7 +32,11 @@ async fn a_password_login_opens_the_projects_page_and_logout_ends_the_session() 
             &[("email", "ANN@example.org "), ("password", "correct horse")],
         )
         .await;
-    assert_eq!(location(&ok), "/");
+    let landing = location(&ok);
+    assert!(
+        landing.starts_with("/projects/") && landing.ends_with("/checks/"),
+        "one project: straight to its checks, got {landing}"
+    );
     let session = web.cookie("hc_session").expect("a session cookie");
     let set_cookie = ok
         .headers
@@ -138,7 +142,7 @@ async fn next_brings_you_back_but_never_to_another_site() {
             ],
         )
         .await;
-    assert_eq!(location(&reply), "/");
+    assert!(location(&reply).starts_with("/projects/"));
 }
 
 #[actix_web::test]
