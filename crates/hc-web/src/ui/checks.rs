@@ -33,6 +33,29 @@ pub fn project_or_404(
     access::project(conn, user, code)?.ok_or(PageError::NotFound)
 }
 
+/// The check `code` names, with its project and the user's standing there, if
+/// `user` may see it; a 404 page otherwise (also for malformed codes).
+pub fn check_or_404(
+    conn: &mut DbConn,
+    user: &User,
+    code: &str,
+) -> Result<(Check, Project, Standing), PageError> {
+    if !crate::api::is_uuid(code) {
+        return Err(PageError::NotFound);
+    }
+    let check = checks::find(conn, code)?.ok_or(PageError::NotFound)?;
+    let project_id = check.project_id.ok_or(PageError::NotFound)?;
+    let project: Project = {
+        use diesel::prelude::*;
+        hc_core::schema::projects::table
+            .find(project_id)
+            .select(Project::as_select())
+            .first(conn)?
+    };
+    let standing = access::standing(conn, user, &project)?.ok_or(PageError::NotFound)?;
+    Ok((check, project, standing))
+}
+
 #[derive(Serialize)]
 struct Row {
     code: String,

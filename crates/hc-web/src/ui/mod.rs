@@ -6,13 +6,17 @@ mod accounts;
 mod admin;
 mod assets;
 mod checks;
+mod details;
 pub mod error;
 mod form;
 mod home;
+mod integrations;
+pub mod mail;
 mod profile;
 mod projects;
-pub mod mail;
+mod schedule;
 mod visitor;
+mod welcome;
 
 use actix_web::web;
 
@@ -26,6 +30,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     projects::configure(cfg);
     checks::configure(cfg);
+    details::configure(cfg);
+    schedule::configure(cfg);
+    integrations::configure(cfg);
+    welcome::configure(cfg);
     profile::configure(cfg);
     admin::configure(cfg);
 }
