@@ -73,6 +73,22 @@
     document.querySelectorAll("[data-refresh-url]").forEach(function (el) {
       setInterval(function () { if (!document.hidden) refresh(el); }, 5000);
     });
+    // The Welcome page's demo check.
+    document.querySelectorAll("[data-welcome-status]").forEach(function (el) {
+      setInterval(function () {
+        if (document.hidden) return;
+        fetch(el.getAttribute("data-welcome-status"), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (d) {
+            if (!d) return;
+            var badge = el.querySelector(".status");
+            badge.className = "status status-" + d.status;
+            badge.lastChild.textContent = LABELS[d.status] || d.status;
+            el.querySelector(".last-ping").textContent = d.last_ping;
+          })
+          .catch(function () {});
+      }, 2000);
+    });
     document.querySelectorAll("[data-checks-refresh]").forEach(function (el) {
       setInterval(function () { if (!document.hidden) refreshChecks(el); }, 3000);
     });

@@ -116,6 +116,8 @@ pub fn log_in(
         diesel::update(users::table.find(user_id))
             .set(users::last_login.eq(Some(now.naive_utc())))
             .execute(conn)?;
+        // The demo check a visitor pinged on the Welcome page becomes theirs.
+        crate::demo::claim(conn, user_id, &data)?;
         start(conn, Some(user_id), &data, now)
     })
 }

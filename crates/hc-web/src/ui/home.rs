@@ -124,7 +124,7 @@ fn cards(conn: &mut hc_core::db::DbConn, user: &User) -> Result<Vec<Card>, PageE
 async fn index(state: web::Data<State>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let visitor = Visitor::load(&state, &req).await?;
     let Some(user) = visitor.user.clone() else {
-        return Ok(visitor.redirect("/accounts/login/"));
+        return super::welcome::page(state, visitor).await;
     };
     let projects = db(&state, move |conn| cards(conn, &user)).await?;
     if req

@@ -16,7 +16,7 @@ mod profile;
 mod projects;
 mod schedule;
 mod visitor;
-mod welcome;
+pub(crate) mod welcome;
 
 use actix_web::web;
 

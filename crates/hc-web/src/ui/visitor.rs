@@ -199,12 +199,18 @@ impl Visitor {
 
     /// After a successful login: the new session's cookie and a fresh CSRF token.
     pub fn logged_in(&mut self, key: &str, user: User) {
+        self.session_started(key);
+        self.user = Some(user);
+        self.rotate_csrf();
+    }
+
+    /// Hands the browser the cookie of a session just started (anonymous ones too,
+    /// such as the Welcome page's, which remembers a demo check).
+    pub fn session_started(&mut self, key: &str) {
         let value = format!("{key}.{}", sign(&self.secret, key));
         let cookie = self.cookie(SESSION_COOKIE, value).http_only(true).finish();
         self.cookies.push(cookie);
         self.session_key = Some(key.to_owned());
-        self.user = Some(user);
-        self.rotate_csrf();
     }
 
     /// After logout: the cookie goes, and a fresh CSRF token comes.

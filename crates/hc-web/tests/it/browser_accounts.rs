@@ -10,6 +10,8 @@ async fn a_person_logs_in_with_a_password_and_sees_their_projects() {
     let browser = Browser::start(&app.url("")).await;
 
     browser.open("/").await;
+    browser.wait_for_text("Know when your cron jobs stop running").await;
+    browser.click("nav a[href='/accounts/login/']").await;
     browser.wait_for_path("/accounts/login/").await;
     browser.screenshot("login").await;
     browser.fill("#id_email", "ann@example.org").await;
@@ -31,7 +33,8 @@ async fn a_person_logs_in_with_a_password_and_sees_their_projects() {
     browser.wait_for_text("New project").await;
     let text = browser.text().await;
     assert!(text.contains("ann@example.org"), "{text}");
-    assert!(text.contains("1 check"), "{text}");
+    // My First Check, and the demo check from the Welcome page.
+    assert!(text.contains("2 checks"), "{text}");
     browser.screenshot("projects").await;
 
     browser.click("nav form button[type=submit]").await;

@@ -24,4 +24,5 @@ mod ui_login;
 mod ui_profile;
 mod ui_projects;
 mod ui_schedule;
+mod ui_welcome;
 mod web;

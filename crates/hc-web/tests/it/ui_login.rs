@@ -10,12 +10,13 @@ async fn a_password_login_opens_the_projects_page_and_logout_ends_the_session() 
     let web = app.web();
 
     let anonymous = web.get("/").await;
-    assert_eq!(location(&anonymous), "/accounts/login/");
+    assert_eq!(anonymous.status, 200, "visitors get the Welcome page");
 
     let page = web.get("/accounts/login/").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("name=\"csrfmiddlewaretoken\""));
 
+    let anonymous_session = web.cookie("hc_session");
     let wrong = web
         .post(
             "/accounts/login/",
@@ -24,7 +25,7 @@ async fn a_password_login_opens_the_projects_page_and_logout_ends_the_session() 
         .await;
     assert_eq!(wrong.status, 200);
     assert!(wrong.body.contains("Incorrect email or password."));
-    assert!(web.cookie("hc_session").is_none());
+    assert_eq!(web.cookie("hc_session"), anonymous_session, "no new session");
 
     let ok = web
         .post(
@@ -38,6 +39,7 @@ async fn a_password_login_opens_the_projects_page_and_logout_ends_the_session() 
         "one project: straight to its checks, got {landing}"
     );
     let session = web.cookie("hc_session").expect("a session cookie");
+    assert_ne!(Some(&session), anonymous_session.as_ref(), "a new key at login");
     let set_cookie = ok
         .headers
         .get_all("set-cookie")
@@ -56,14 +58,15 @@ async fn a_password_login_opens_the_projects_page_and_logout_ends_the_session() 
         home.body.contains("ann@example.org"),
         "the unnamed first project shows as its owner"
     );
-    assert!(home.body.contains("1 check"));
+    // My First Check, and the Welcome page's demo check that came along.
+    assert!(home.body.contains("2 checks"), "{}", home.body);
 
     let out = web.post("/accounts/logout/", &[]).await;
     assert_eq!(location(&out), "/accounts/login/");
     // The old cookie, replayed, no longer logs anyone in.
     let replay = app.web();
     replay.set_cookie("hc_session", &session);
-    assert_eq!(location(&replay.get("/").await), "/accounts/login/");
+    assert!(location(&replay.get("/accounts/profile/").await).starts_with("/accounts/login/"));
 }
 
 #[actix_web::test]

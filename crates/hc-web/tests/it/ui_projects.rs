@@ -396,7 +396,12 @@ async fn an_invited_person_gets_a_login_link_and_sees_the_project() {
     let confirm = bob_web.get(&link).await;
     assert_eq!(confirm.status, 200, "a page that asks before logging in");
     let in_ = bob_web.post(&link, &[]).await;
-    assert_eq!(location(&in_), "/");
+    // Their only project is the one they were invited to: straight to its checks.
+    let landing = location(&in_);
+    assert!(
+        landing.starts_with("/projects/") && landing.ends_with("/checks/"),
+        "{landing}"
+    );
     let home = bob_web.get("/").await;
     assert_eq!(home.status, 200);
     assert!(home.body.contains("Payroll"), "{}", home.body);
