@@ -83,7 +83,10 @@ fn last_ping_words(check: &hc_core::models::Check) -> String {
 
 /// `/` for someone who is not logged in. The demo check is made on the first visit
 /// and kept in an anonymous session, so reloading shows the same one.
-pub async fn page(state: web::Data<State>, mut visitor: Visitor) -> Result<HttpResponse, PageError> {
+pub async fn page(
+    state: web::Data<State>,
+    mut visitor: Visitor,
+) -> Result<HttpResponse, PageError> {
     let data = visitor.session_data.clone();
     let key = visitor.session_key.clone();
     let (check, new_key) = db(&state, move |conn| {

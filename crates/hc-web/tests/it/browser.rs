@@ -104,15 +104,12 @@ impl Browser {
             .unwrap();
     }
 
-    /// The visible text of the page body.
+    /// The visible text of the page body ("" while a page is loading).
     pub async fn text(&self) -> String {
-        self.client
-            .find(Locator::Css("body"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 
     /// Waits until the page body contains `needle`.

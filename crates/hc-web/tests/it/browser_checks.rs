@@ -26,7 +26,7 @@ async fn a_ping_shows_up_on_my_checks_without_reloading() {
     browser.fill("#id_email", "ann@example.org").await;
     browser.fill("#id_password", "pw-123456").await;
     browser
-        .click("form[action='/accounts/login/'] button[type=submit]")
+        .click("form:has(#id_password) button[type=submit]")
         .await;
     // One project: the login lands on its checks.
     browser

@@ -15,7 +15,7 @@ mod metrics;
 mod openapi;
 mod server;
 mod support;
-mod ui_accounts;
+pub(crate) mod ui_accounts;
 mod ui_admin;
 mod ui_checks;
 mod ui_details;

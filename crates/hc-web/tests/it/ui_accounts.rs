@@ -16,7 +16,7 @@ use crate::support::App;
 use crate::web::{location, Web};
 
 /// hc-web sending mail to a fresh SMTP sink, plus any other settings.
-fn app_with_mail(sink: &SmtpSink, extra: &[(&str, &str)]) -> App {
+pub(crate) fn app_with_mail(sink: &SmtpSink, extra: &[(&str, &str)]) -> App {
     let port = sink.port.to_string();
     let mut vars = vec![
         ("EMAIL_HOST", "127.0.0.1"),
@@ -28,7 +28,7 @@ fn app_with_mail(sink: &SmtpSink, extra: &[(&str, &str)]) -> App {
 }
 
 /// Waits (up to 10 s) until the sink holds `n` messages, and returns them.
-async fn wait_for_mail(sink: &SmtpSink, n: usize) -> Vec<String> {
+pub(crate) async fn wait_for_mail(sink: &SmtpSink, n: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let messages = sink.messages();
@@ -41,7 +41,7 @@ async fn wait_for_mail(sink: &SmtpSink, n: usize) -> Vec<String> {
 }
 
 /// The path (and query) of the login link in a message.
-fn link_path(message: &str) -> String {
+pub(crate) fn link_path(message: &str) -> String {
     let start = message
         .find("/accounts/check_token/")
         .unwrap_or_else(|| panic!("no login link in {message}"));
