@@ -12,6 +12,12 @@
     }
   });
 
+  // <form data-autosubmit> shows its result as soon as a choice changes.
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.hasAttribute("data-autosubmit")) form.submit();
+  });
+
   // <button data-copy="text"> copies its text.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");

@@ -78,7 +78,7 @@ fn main() -> anyhow::Result<()> {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
             .build()?;
-        let mut time = |path: &str, must_contain: &str| -> anyhow::Result<Vec<Duration>> {
+        let time = |path: &str, must_contain: &str| -> anyhow::Result<Vec<Duration>> {
             let url = format!("http://{bind}{path}");
             let mut samples = Vec::with_capacity(opts.requests);
             for i in 0..opts.requests + 3 {

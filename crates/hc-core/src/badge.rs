@@ -33,6 +33,43 @@ impl States {
     }
 }
 
+/// The public URL of a project badge: all checks (`tag` = `*`) or one tag, with two
+/// states (`-2`) or three, as `svg`, `json` or `shields`.
+pub fn project_badge_url(
+    site_root: &str,
+    badge_key: &str,
+    tag: &str,
+    secret_key: &str,
+    states: States,
+    format: &str,
+) -> String {
+    let sig = signature(badge_key, tag, secret_key);
+    let states = match states {
+        States::Two => "-2",
+        States::Three => "",
+    };
+    if tag == "*" {
+        format!("{site_root}/badge/{badge_key}/{sig}{states}.{format}")
+    } else {
+        let quoted = quote_tag(tag);
+        format!("{site_root}/badge/{badge_key}/{sig}{states}/{quoted}.{format}")
+    }
+}
+
+/// The public URL of one check's badge.
+pub fn check_badge_url(
+    site_root: &str,
+    check_badge_key: &str,
+    states: States,
+    format: &str,
+) -> String {
+    let n = match states {
+        States::Two => 2,
+        States::Three => 3,
+    };
+    format!("{site_root}/b/{n}/{check_badge_key}.{format}")
+}
+
 /// The 8-character URL signature: Django's
 /// `base64_hmac(salt=badge_key, value=tag, key=SECRET_KEY, algorithm="sha1")`, cut to 8.
 pub fn signature(badge_key: &str, tag: &str, secret_key: &str) -> String {

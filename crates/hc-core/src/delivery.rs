@@ -113,6 +113,12 @@ fn queue_flip(conn: &mut DbConn, flip: &Flip, now: DateTime<Utc>, is_noop: IsNoo
         .inner_join(channels::table)
         .filter(channel_checks::check_id.eq(flip.check_id))
         .filter(channels::disabled.eq(false))
+        // An e-mail integration gets alerts only once its address is confirmed.
+        .filter(
+            channels::kind
+                .ne("email")
+                .or(channels::email_verified.eq(true)),
+        )
         .select((channels::id, channels::kind, channels::value))
         .load(conn)?;
     for (channel_id, kind, value) in channels {

@@ -3,6 +3,7 @@
 //! `sendalerts` and `hc-admin` share this one copy.
 
 pub mod alert;
+pub mod catalogue;
 pub mod chat;
 pub mod context;
 pub mod email;
@@ -10,6 +11,7 @@ pub mod failure;
 pub mod kinds;
 pub mod outbound;
 pub mod outbox;
+pub mod trial;
 
 pub use alert::{send, Senders};
 pub use context::Alert;

@@ -3,9 +3,16 @@
 //! change runs in one write transaction on a locked row, so it never interleaves with
 //! a ping of the same check.
 
+pub mod copy;
+pub mod downtime;
+pub mod events;
+pub mod fields;
 pub mod history;
 pub mod json;
+pub mod listing;
+pub mod reschedule;
 mod slug;
+pub mod transfer;
 mod update;
 
 use std::collections::HashMap;

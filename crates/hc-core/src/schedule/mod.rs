@@ -2,6 +2,8 @@
 //! OnCalendar expression, each evaluated in the check's time zone.
 
 pub mod cron;
+pub mod describe;
+pub mod dialog;
 pub mod oncalendar;
 pub mod tz;
 

@@ -57,22 +57,16 @@ struct BadgeUrls {
 }
 
 fn badge_urls(site_root: &str, badge_key: &str, tag: &str, secret: &str) -> BadgeUrls {
-    let sig = badge::signature(badge_key, tag, secret);
-    let url = |states: &str, fmt: &str| {
-        if tag == "*" {
-            format!("{site_root}/badge/{badge_key}/{sig}{states}.{fmt}")
-        } else {
-            let quoted = badge::quote_tag(tag);
-            format!("{site_root}/badge/{badge_key}/{sig}{states}/{quoted}.{fmt}")
-        }
-    };
+    let url =
+        |states, fmt| badge::project_badge_url(site_root, badge_key, tag, secret, states, fmt);
+    use badge::States::{Three, Two};
     BadgeUrls {
-        svg: url("-2", "svg"),
-        svg3: url("", "svg"),
-        json: url("-2", "json"),
-        json3: url("", "json"),
-        shields: url("-2", "shields"),
-        shields3: url("", "shields"),
+        svg: url(Two, "svg"),
+        svg3: url(Three, "svg"),
+        json: url(Two, "json"),
+        json3: url(Three, "json"),
+        shields: url(Two, "shields"),
+        shields3: url(Three, "shields"),
     }
 }
 

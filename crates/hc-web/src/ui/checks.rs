@@ -5,8 +5,10 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
 use hc_core::access::{self, Standing};
+use hc_core::checks::listing::{self, Filter, Listed};
 use hc_core::db::DbConn;
 use hc_core::models::{Check, Project, User};
+use hc_core::status::Status;
 use hc_core::{checks, time};
 use hc_integrations::context::{age_in_words, duration_in_words};
 use serde::Serialize;
@@ -77,6 +79,17 @@ struct ChecksPage {
     can_write: bool,
     checks: Vec<Row>,
     n_down: usize,
+    n_total: usize,
+    tags: Vec<TagButton>,
+    search: String,
+    status_filter: String,
+    sort: &'static str,
+    sorts: &'static [&'static str],
+    statuses: &'static [&'static str],
+    filtered: bool,
+    selected_tags: Vec<String>,
+    show_slugs: bool,
+    has_ping_key: bool,
 }
 
 fn schedule_words(check: &Check) -> String {
@@ -100,38 +113,141 @@ fn ping_url(state: &State, project: &Project, check: &Check) -> String {
     }
 }
 
-fn rows(state: &State, project: &Project, all: Vec<Check>) -> Vec<Row> {
+/// A check with its status worked out once, for the filters and the order.
+struct Entry {
+    check: Check,
+    status: Status,
+    started: bool,
+}
+
+impl Listed for Entry {
+    fn name(&self) -> &str {
+        &self.check.name
+    }
+    fn slug(&self) -> &str {
+        &self.check.slug
+    }
+    fn code(&self) -> &str {
+        &self.check.code
+    }
+    fn tags(&self) -> Vec<&str> {
+        self.check.tags_list()
+    }
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn started(&self) -> bool {
+        self.started
+    }
+    fn created(&self) -> chrono::NaiveDateTime {
+        self.check.created
+    }
+    fn last_ping(&self) -> Option<chrono::NaiveDateTime> {
+        self.check.last_ping
+    }
+}
+
+fn entries(all: Vec<Check>) -> Vec<Entry> {
     let now = time::now();
     all.into_iter()
         .map(|check| {
             let shown = check.status_or_stored(now, true);
-            let started = shown == hc_core::status::Status::Started;
+            let started = shown == Status::Started;
             // A running check is still judged by its schedule.
             let status = if started {
                 check.status_or_stored(now, false)
             } else {
                 shown
             };
-            Row {
-                ping_url: ping_url(state, project, &check),
-                schedule: schedule_words(&check),
-                last_ping: match check.last_ping {
-                    Some(t) => format!("{} ago", age_in_words(now - time::utc(t))),
-                    None => "Never".into(),
-                },
-                last_duration: check
-                    .last_duration
-                    .map(|ms| duration_in_words(Duration::milliseconds(ms)))
-                    .unwrap_or_default(),
-                tags: check.tags_list().into_iter().map(str::to_owned).collect(),
-                status: status.as_str(),
+            Entry {
+                check,
+                status,
                 started,
-                name: check.name,
-                slug: check.slug,
-                code: check.code,
             }
         })
         .collect()
+}
+
+fn row(state: &State, project: &Project, entry: Entry) -> Row {
+    let now = time::now();
+    let check = entry.check;
+    Row {
+        ping_url: ping_url(state, project, &check),
+        schedule: schedule_words(&check),
+        last_ping: match check.last_ping {
+            Some(t) => format!("{} ago", age_in_words(now - time::utc(t))),
+            None => "Never".into(),
+        },
+        last_duration: check
+            .last_duration
+            .map(|us| duration_in_words(Duration::microseconds(us)))
+            .unwrap_or_default(),
+        tags: check.tags_list().into_iter().map(str::to_owned).collect(),
+        status: entry.status.as_str(),
+        started: entry.started,
+        name: check.name,
+        slug: check.slug,
+        code: check.code,
+    }
+}
+
+fn rows(state: &State, project: &Project, all: Vec<Check>) -> Vec<Row> {
+    entries(all)
+        .into_iter()
+        .map(|e| row(state, project, e))
+        .collect()
+}
+
+/// The filters and order asked for in the query string.
+struct Query {
+    filter: Filter,
+    sort: Option<String>,
+    urls: Option<bool>,
+}
+
+fn query(req: &HttpRequest) -> Query {
+    let mut q = Query {
+        filter: Filter::default(),
+        sort: None,
+        urls: None,
+    };
+    for (k, v) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        match &*k {
+            "tag" if !v.is_empty() => q.filter.tags.push(v.into_owned()),
+            "search" => q.filter.search = v.trim().chars().take(100).collect(),
+            "status" if STATUSES.contains(&&*v) => q.filter.status = v.into_owned(),
+            "sort" if listing::SORTS.contains(&&*v) => q.sort = Some(v.into_owned()),
+            "urls" => q.urls = Some(v == "slug"),
+            _ => {}
+        }
+    }
+    q
+}
+
+const STATUSES: [&str; 6] = ["up", "grace", "down", "new", "paused", "started"];
+
+#[derive(Serialize)]
+struct TagButton {
+    tag: String,
+    count: usize,
+    status: &'static str,
+    active: bool,
+    /// The query string that toggles this tag.
+    href: String,
+}
+
+fn query_string(filter: &Filter) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    for t in &filter.tags {
+        q.append_pair("tag", t);
+    }
+    if !filter.search.is_empty() {
+        q.append_pair("search", &filter.search);
+    }
+    if !filter.status.is_empty() {
+        q.append_pair("status", &filter.status);
+    }
+    q.finish()
 }
 
 async fn my_checks(
@@ -141,28 +257,82 @@ async fn my_checks(
 ) -> Result<HttpResponse, PageError> {
     let visitor = Visitor::load(&state, &req).await?;
     let user = visitor.user()?.clone();
-    let (project, standing, all, owner_email) = db(&state, move |conn| {
-        let (project, standing) = project_or_404(conn, &user, &code)?;
-        let all = checks::of_project(conn, project.id)?;
-        let owner_email = if project.name.is_empty() {
-            use diesel::prelude::*;
-            hc_core::schema::users::table
-                .find(project.owner_id)
-                .select(hc_core::schema::users::email)
-                .first::<String>(conn)?
-        } else {
-            String::new()
+    let asked = query(&req);
+    let (sort, urls) = (asked.sort.clone(), asked.urls);
+    let (project, standing, all, owner_email, sort) = db(&state, move |conn| {
+        use diesel::prelude::*;
+        use hc_core::schema::{profiles, projects};
+        let (mut project, standing) = project_or_404(conn, &user, &code)?;
+        // The order is remembered in the profile, the URL style in the project.
+        let sort = match sort {
+            Some(sort) => {
+                diesel::update(profiles::table.filter(profiles::user_id.eq(user.id)))
+                    .set(profiles::sort.eq(&sort))
+                    .execute(conn)?;
+                sort
+            }
+            None => profiles::table
+                .filter(profiles::user_id.eq(user.id))
+                .select(profiles::sort)
+                .first::<String>(conn)
+                .optional()?
+                .unwrap_or_default(),
         };
-        Ok((project, standing, all, owner_email))
+        if let Some(slugs) = urls {
+            if slugs != project.show_slugs && standing.can_write() {
+                diesel::update(projects::table.find(project.id))
+                    .set(projects::show_slugs.eq(slugs))
+                    .execute(conn)?;
+                project.show_slugs = slugs;
+            }
+        }
+        let all = checks::of_project(conn, project.id)?;
+        let owner_email = super::home::owner_email(conn, &project)?;
+        Ok((project, standing, all, owner_email, sort))
     })
     .await?;
-    let checks = rows(&state, &project, all);
+    let n_total = all.len();
+    let mut all = entries(all);
+    let n_down = all.iter().filter(|e| e.status == Status::Down).count();
+    let tags = listing::tag_summary(&all)
+        .into_iter()
+        .map(|t| {
+            let active = asked.filter.tags.contains(&t.tag);
+            let mut toggled = asked.filter.clone();
+            if active {
+                toggled.tags.retain(|x| *x != t.tag);
+            } else {
+                toggled.tags.push(t.tag.clone());
+            }
+            TagButton {
+                href: query_string(&toggled),
+                tag: t.tag,
+                count: t.count,
+                status: t.status,
+                active,
+            }
+        })
+        .collect();
+    all.retain(|e| asked.filter.matches(e));
+    listing::sort(&mut all, &sort);
+    let checks: Vec<Row> = all.into_iter().map(|e| row(&state, &project, e)).collect();
     let page = ChecksPage {
         project_name: super::home::display_name(&project, &owner_email),
         project_code: project.code.clone(),
         can_write: standing.can_write(),
-        n_down: checks.iter().filter(|c| c.status == "down").count(),
+        n_down,
+        n_total,
         checks,
+        tags,
+        search: asked.filter.search.clone(),
+        status_filter: asked.filter.status.clone(),
+        sort: listing::sort_or_default(&sort),
+        sorts: &listing::SORTS,
+        statuses: &STATUSES,
+        filtered: !asked.filter.is_empty(),
+        selected_tags: asked.filter.tags.clone(),
+        show_slugs: project.show_slugs,
+        has_ping_key: project.ping_key.is_some(),
     };
     visitor.render(&state, "checks/my_checks.html", &page)
 }

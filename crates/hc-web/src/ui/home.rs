@@ -46,6 +46,17 @@ pub fn display_name(project: &Project, owner_email: &str) -> String {
     }
 }
 
+/// The owner's address, needed to name an unnamed project (one query, only then).
+pub fn owner_email(conn: &mut hc_core::db::DbConn, project: &Project) -> Result<String, PageError> {
+    if !project.name.is_empty() {
+        return Ok(String::new());
+    }
+    Ok(users::table
+        .find(project.owner_id)
+        .select(users::email)
+        .first::<String>(conn)?)
+}
+
 fn cards(conn: &mut hc_core::db::DbConn, user: &User) -> Result<Vec<Card>, PageError> {
     let mine = access::projects_of(conn, user)?;
     let ids: Vec<i64> = mine.iter().map(|(p, _)| p.id).collect();

@@ -5,6 +5,7 @@
 mod accounts;
 mod admin;
 mod assets;
+mod badges;
 mod checks;
 mod details;
 pub mod error;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     projects::configure(cfg);
     checks::configure(cfg);
+    badges::configure(cfg);
     details::configure(cfg);
     schedule::configure(cfg);
     integrations::configure(cfg);

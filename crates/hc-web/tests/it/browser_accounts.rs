@@ -161,3 +161,52 @@ async fn follow_link(browser: &Browser, path: &str) {
         browser.click("main form button[type=submit]").await;
     }
 }
+
+/// On a phone-sized screen the pages fit the width: nothing to scroll sideways.
+#[actix_web::test]
+async fn pages_fit_a_phone_screen() {
+    let app = App::start();
+    app.user("ann@example.org", "correct horse");
+    let browser = Browser::start_sized(&app.url(""), 390, 844).await;
+    browser.open("/").await;
+    browser
+        .wait_for_text("Know when your cron jobs stop running")
+        .await;
+    assert_fits(&browser, "/").await;
+    browser.open("/accounts/login/").await;
+    browser.fill("#id_email", "ann@example.org").await;
+    browser.fill("#id_password", "correct horse").await;
+    browser
+        .click("form:has(#id_password) button[type=submit]")
+        .await;
+    browser.wait_for_text("My First Check").await;
+    let checks = browser.path().await;
+    assert_fits(&browser, &checks).await;
+    browser.screenshot("my-checks-phone").await;
+    for path in [
+        "/".to_owned(),
+        checks.replace("/checks/", "/settings/"),
+        "/accounts/profile/".to_owned(),
+    ] {
+        browser.open(&path).await;
+        assert_fits(&browser, &path).await;
+    }
+    browser.close().await;
+}
+
+async fn assert_fits(browser: &Browser, what: &str) {
+    let widths = browser
+        .client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let scroll = widths[0].as_u64().unwrap();
+    let inner = widths[1].as_u64().unwrap();
+    assert!(
+        scroll <= inner,
+        "{what} is {scroll}px wide on a {inner}px screen"
+    );
+}

@@ -148,3 +148,158 @@ async fn names_and_tags_with_html_are_escaped() {
     );
     assert!(!page.body.contains("<b>x</b>"));
 }
+
+#[actix_web::test]
+async fn filters_tags_search_order_and_url_style() {
+    use hc_core::schema::profiles;
+    let app = App::start();
+    let ann = app.user("ann@example.org", "pw-123456");
+    let project = first_project(&app, ann.id);
+    let conn = &mut app.conn();
+    diesel::update(checks::table.filter(checks::project_id.eq(project.id)))
+        .set((
+            checks::name.eq("Backups"),
+            checks::tags.eq("prod db"),
+            checks::slug.eq("backups"),
+        ))
+        .execute(conn)
+        .unwrap();
+    let mut web_check =
+        hc_core::models::Check::new(Some(project.id), hc_core::time::now().naive_utc());
+    web_check.name = "Web".into();
+    web_check.tags = "prod web".into();
+    web_check.status = "down".into();
+    hc_core::checks::insert(conn, &web_check).unwrap();
+    diesel::update(projects::table.find(project.id))
+        .set(projects::ping_key.eq(Some("abcdefghijklmnopqrstuv")))
+        .execute(conn)
+        .unwrap();
+
+    let web = app.web();
+    web.login("ann@example.org", "pw-123456").await;
+    let base = format!("/projects/{}/checks/", project.code);
+    let names = |body: &str| -> Vec<&'static str> {
+        ["Backups", "Web"]
+            .into_iter()
+            .filter(|n| body.contains(&format!("<strong>{n}</strong>")))
+            .collect()
+    };
+
+    let all = web.get(&base).await.body;
+    assert_eq!(names(&all), ["Backups", "Web"]);
+    // Down first whatever the order.
+    assert!(
+        all.find("<strong>Web</strong>") < all.find("<strong>Backups</strong>"),
+        "{all}"
+    );
+    // Tag buttons carry the worst status of their checks, and counts.
+    assert!(
+        all.contains("tag-button tag-down"),
+        "prod holds a down check"
+    );
+    assert!(all.contains("db <span class=\"count\">1</span>"));
+
+    assert_eq!(
+        names(&web.get(&format!("{base}?tag=db")).await.body),
+        ["Backups"]
+    );
+    assert_eq!(
+        names(&web.get(&format!("{base}?tag=prod&tag=web")).await.body),
+        ["Web"]
+    );
+    assert_eq!(
+        names(&web.get(&format!("{base}?search=backup")).await.body),
+        ["Backups"]
+    );
+    assert_eq!(
+        names(&web.get(&format!("{base}?search=BACKUP")).await.body),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        names(&web.get(&format!("{base}?status=down")).await.body),
+        ["Web"]
+    );
+    assert!(web
+        .get(&format!("{base}?status=paused"))
+        .await
+        .body
+        .contains("No check matches"));
+
+    // The order is saved in the profile.
+    web.get(&format!("{base}?sort=-name")).await;
+    let sort: String = profiles::table
+        .filter(profiles::user_id.eq(ann.id))
+        .select(profiles::sort)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(sort, "-name");
+    assert_eq!(web.get(&format!("{base}?sort=bogus")).await.status, 200);
+
+    // Slug-style URLs, remembered in the project.
+    let slugs = web.get(&format!("{base}?urls=slug")).await.body;
+    assert!(
+        slugs.contains("abcdefghijklmnopqrstuv&#x2F;backups"),
+        "{slugs}"
+    );
+    assert!(web
+        .get(&base)
+        .await
+        .body
+        .contains("abcdefghijklmnopqrstuv&#x2F;backups"));
+
+    // Hostile query strings are just filters that match nothing.
+    let hostile = web
+        .get(&format!("{base}?search=%3Cscript%3E&tag=%3Cb%3E"))
+        .await;
+    assert_eq!(hostile.status, 200);
+    assert!(!hostile.body.contains("<script>") && !hostile.body.contains("<b>"));
+}
+
+static QUERIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_queries() -> Option<Box<dyn diesel::connection::Instrumentation>> {
+    Some(Box::new(
+        |event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+                QUERIES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        },
+    ))
+}
+
+/// My Checks costs the same number of queries for 3 checks as for 300.
+#[actix_web::test]
+async fn my_checks_makes_a_constant_number_of_queries() {
+    use std::sync::atomic::Ordering;
+    // Every connection made from here on counts its queries (nextest runs each
+    // test in a process of its own).
+    diesel::connection::set_default_instrumentation(count_queries).unwrap();
+    let app = App::start();
+    let ann = app.user("ann@example.org", "pw-123456");
+    let project = first_project(&app, ann.id);
+    let web = app.web();
+    web.login("ann@example.org", "pw-123456").await;
+    let page = format!("/projects/{}/checks/", project.code);
+    let add = |n: usize| {
+        let conn = &mut app.conn();
+        for i in 0..n {
+            let mut check =
+                hc_core::models::Check::new(Some(project.id), hc_core::time::now().naive_utc());
+            check.name = format!("job {i}");
+            check.tags = format!("t{} prod", i % 7);
+            hc_core::checks::insert(conn, &check).unwrap();
+        }
+    };
+    let measure = || async {
+        let before = QUERIES.load(Ordering::SeqCst);
+        assert_eq!(web.get(&page).await.status, 200);
+        QUERIES.load(Ordering::SeqCst) - before
+    };
+    add(2);
+    measure().await;
+    let few = measure().await;
+    add(297);
+    let many = measure().await;
+    assert!(few > 0, "the counter sees the page's queries");
+    assert_eq!(few, many, "queries for 3 checks vs 300");
+}

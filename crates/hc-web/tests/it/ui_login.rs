@@ -25,7 +25,11 @@ async fn a_password_login_opens_the_projects_page_and_logout_ends_the_session() 
         .await;
     assert_eq!(wrong.status, 200);
     assert!(wrong.body.contains("Incorrect email or password."));
-    assert_eq!(web.cookie("hc_session"), anonymous_session, "no new session");
+    assert_eq!(
+        web.cookie("hc_session"),
+        anonymous_session,
+        "no new session"
+    );
 
     let ok = web
         .post(
@@ -39,7 +43,11 @@ async fn a_password_login_opens_the_projects_page_and_logout_ends_the_session() 
         "one project: straight to its checks, got {landing}"
     );
     let session = web.cookie("hc_session").expect("a session cookie");
-    assert_ne!(Some(&session), anonymous_session.as_ref(), "a new key at login");
+    assert_ne!(
+        Some(&session),
+        anonymous_session.as_ref(),
+        "a new key at login"
+    );
     let set_cookie = ok
         .headers
         .get_all("set-cookie")

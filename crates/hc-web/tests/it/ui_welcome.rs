@@ -30,7 +30,10 @@ async fn a_visitor_gets_one_demo_check_that_pings_turn_up_and_login_keeps() {
     let code = demo[0].code.clone();
     assert!(page.body.contains(&code), "its ping URL is on the page");
     assert!(page.body.contains("crontab") || page.body.contains("Crontab"));
-    assert!(web.cookie("hc_session").is_some(), "remembered in a session");
+    assert!(
+        web.cookie("hc_session").is_some(),
+        "remembered in a session"
+    );
 
     // Reloading shows the same check; another visitor gets their own.
     assert!(web.get("/").await.body.contains(&code));
@@ -39,7 +42,9 @@ async fn a_visitor_gets_one_demo_check_that_pings_turn_up_and_login_keeps() {
     assert_eq!(demo_checks(&app).len(), 2);
 
     assert_eq!(web.get("/welcome/status/").await.json()["status"], "new");
-    let reply = reqwest::get(format!("{ping_root}/ping/{code}")).await.unwrap();
+    let reply = reqwest::get(format!("{ping_root}/ping/{code}"))
+        .await
+        .unwrap();
     assert_eq!(reply.status(), 200);
     let status = web.get("/welcome/status/").await.json();
     assert_eq!(status["status"], "up");
@@ -58,7 +63,11 @@ async fn a_visitor_gets_one_demo_check_that_pings_turn_up_and_login_keeps() {
         .first(&mut app.conn())
         .unwrap();
     assert_eq!(moved, Some(project_id));
-    assert_eq!(demo_checks(&app).len(), 1, "the other visitor's stays unclaimed");
+    assert_eq!(
+        demo_checks(&app).len(),
+        1,
+        "the other visitor's stays unclaimed"
+    );
 }
 
 #[actix_web::test]

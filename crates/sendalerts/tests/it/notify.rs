@@ -301,3 +301,33 @@ fn app_check_status(conn: &mut DbConn, check: &Check) -> String {
         .first(conn)
         .unwrap()
 }
+
+#[test]
+fn unconfirmed_email_integrations_get_no_alerts() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let sink = SmtpSink::start();
+    let conn = &mut pool.get().unwrap();
+    let check = overdue_check(conn, "carol@example.org");
+    diesel::update(channels::table)
+        .set(channels::email_verified.eq(false))
+        .execute(conn)
+        .unwrap();
+
+    let out = sendalerts_once(&db, &sink);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        app_check_status(conn, &check),
+        "down",
+        "the check still went down"
+    );
+    assert!(
+        all_notifications(conn).is_empty(),
+        "nothing queued for an unconfirmed address"
+    );
+    assert!(sink.messages().is_empty());
+}
