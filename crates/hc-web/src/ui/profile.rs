@@ -2,6 +2,7 @@
 //! time zone, e-mail reports and reminders, theme) and closing the account.
 
 mod close;
+mod email;
 mod prefs;
 
 use std::collections::HashMap;
@@ -40,6 +41,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/accounts/profile/appearance/",
             web::post().to(prefs::appearance_post),
         )
+        .route(
+            "/accounts/change_email/{token}/",
+            web::get().to(email::confirm_page),
+        )
+        .route(
+            "/accounts/change_email/{token}/",
+            web::post().to(email::confirm),
+        )
         .route("/accounts/close/", web::get().to(close::close))
         .route("/accounts/close/", web::post().to(close::close_post));
 }
@@ -75,6 +84,8 @@ struct ProjectRow {
 
 #[derive(Serialize, Default)]
 struct AccountErrors {
+    new_email: String,
+    email_password: String,
     current_password: String,
     password: String,
     password2: String,
@@ -92,6 +103,7 @@ struct AccountPage {
     zones: Vec<&'static str>,
     saved: String,
     errors: AccountErrors,
+    new_email: String,
 }
 
 fn account_page(
@@ -144,6 +156,7 @@ fn account_page(
         zones: profiles::zone_names(),
         saved,
         errors,
+        new_email: String::new(),
     })
 }
 
@@ -162,6 +175,8 @@ async fn index(state: web::Data<State>, req: HttpRequest) -> Result<HttpResponse
 enum Outcome {
     Saved(&'static str),
     Invalid(AccountErrors, Option<String>),
+    /// The change-of-address form, refused; the address typed is shown again.
+    BadEmail(AccountErrors, String),
 }
 
 async fn index_post(
@@ -203,10 +218,25 @@ async fn index_post(
             })
             .await?
         }
+        "email" => email::request(&state, &user, &form).await?,
         _ => return Err(PageError::BadRequest("Unknown form action.".into())),
     };
     match outcome {
         Outcome::Saved(what) => Ok(visitor.redirect(&format!("/accounts/profile/?saved={what}"))),
+        Outcome::BadEmail(errors, typed) => {
+            let page = db(&state, move |conn| {
+                let mut page = account_page(conn, &user, String::new(), errors, None)?;
+                page.new_email = typed;
+                Ok(page)
+            })
+            .await?;
+            visitor.render_status(
+                &state,
+                StatusCode::BAD_REQUEST,
+                "profile/account.html",
+                &page,
+            )
+        }
         Outcome::Invalid(errors, tz) => {
             // Show the refused zone as posted only when it is short enough to echo.
             let tz = tz.filter(|t| t.len() <= 100);

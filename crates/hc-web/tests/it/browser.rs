@@ -79,7 +79,7 @@ impl Browser {
 
     /// Waits until the page's path is `path` (after a form post and redirect).
     pub async fn wait_for_path(&self, path: &str) {
-        for _ in 0..100 {
+        for _ in 0..300 {
             if self.path().await == path {
                 return;
             }
@@ -114,7 +114,7 @@ impl Browser {
 
     /// Waits until the page body contains `needle`.
     pub async fn wait_for_text(&self, needle: &str) {
-        for _ in 0..100 {
+        for _ in 0..300 {
             if self.text().await.contains(needle) {
                 return;
             }

@@ -51,7 +51,7 @@ async fn a_ping_shows_up_on_my_checks_without_reloading() {
         .unwrap();
     assert_eq!(reply.status(), 200);
 
-    for _ in 0..100 {
+    for _ in 0..300 {
         let status = browser.client.find(Locator::Css(&badge)).await.unwrap();
         if status.text().await.unwrap() == "UP" {
             break;

@@ -14,7 +14,7 @@ use crate::support::App;
 
 /// Waits until `f` holds for the check, re-reading it from the database.
 async fn wait_for_check(app: &App, code: &str, f: impl Fn(&hc_core::models::Check) -> bool) {
-    for _ in 0..100 {
+    for _ in 0..300 {
         if f(&app.reload(code)) {
             return;
         }

@@ -198,8 +198,11 @@ parameters = {{ "path.check" = {{ dictionary = "doomed" }} }}
             CHECKS.into(),
             "--max-examples".into(),
             MAX_EXAMPLES.into(),
+            // One worker: hypothesis' internal caches are not thread-safe, and two
+            // workers made schemathesis itself crash now and then (a KeyError in
+            // hypothesis' lambda cache), failing the test for no fault of the API.
             "--workers".into(),
-            "2".into(),
+            "1".into(),
             "--generation-database".into(),
             "none".into(),
             "--no-color".into(),

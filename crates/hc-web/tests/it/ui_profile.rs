@@ -572,3 +572,124 @@ async fn closing_the_account_deletes_everything_it_owned_and_nothing_else() {
         "Bob's membership ended with the project"
     );
 }
+
+/// Changing the address: a link to the new address, which only its owner (logged in
+/// as the same user) can use, within 15 minutes.
+#[actix_web::test]
+async fn a_new_address_takes_effect_from_the_link_sent_to_it() {
+    use crate::ui_accounts::{app_with_mail, wait_for_mail};
+    let sink = hc_test::SmtpSink::start();
+    let app = app_with_mail(&sink, &[]);
+    app.user("ann@example.org", "password-1");
+    app.user("bob@example.org", "password-2");
+    let web = app.web();
+    web.login("ann@example.org", "password-1").await;
+
+    // Wrong password, a taken address, and nonsense are refused beside the field.
+    let wrong = web
+        .post(
+            "/accounts/profile/",
+            &[
+                ("action", "email"),
+                ("new_email", "ann@new.example.org"),
+                ("email_password", "nope"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.body.contains("The current password is not correct."));
+    let taken = web
+        .post(
+            "/accounts/profile/",
+            &[
+                ("action", "email"),
+                ("new_email", "BOB@example.org"),
+                ("email_password", "password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, 400);
+    assert!(taken.body.contains("Another account uses that address."));
+    let junk = web
+        .post(
+            "/accounts/profile/",
+            &[
+                ("action", "email"),
+                ("new_email", "<script>@x"),
+                ("email_password", "password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(junk.status, 400);
+    assert!(!junk.body.contains("<script>@x"));
+
+    let asked = web
+        .post(
+            "/accounts/profile/",
+            &[
+                ("action", "email"),
+                ("new_email", "Ann@New.example.org"),
+                ("email_password", "password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&asked), "/accounts/profile/?saved=email_sent");
+    let mail = wait_for_mail(&sink, 1).await;
+    assert!(mail[0].contains("To: ann@new.example.org"), "{}", mail[0]);
+    let start = mail[0].find("/accounts/change_email/").unwrap();
+    let path: String = mail[0][start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // Bob, logged in, cannot use Ann's link.
+    let bob = app.web();
+    bob.login("bob@example.org", "password-2").await;
+    assert_eq!(bob.post(&path, &[]).await.status, 400);
+    // A tampered link is refused.
+    let tampered = path.replacen("change_email/", "change_email/x", 1);
+    assert_eq!(web.post(&tampered, &[]).await.status, 400);
+
+    // GET only shows a button; the POST makes the change.
+    assert_eq!(web.get(&path).await.status, 200);
+    let user = |email: &str| hc_core::accounts::find_user_by_email(&mut app.conn(), email).unwrap();
+    assert!(user("ann@example.org").is_some());
+    let done = web.post(&path, &[]).await;
+    assert_eq!(location(&done), "/accounts/profile/?saved=email");
+    assert!(user("ann@example.org").is_none());
+    assert!(user("ann@new.example.org").is_some());
+    // The new address logs in.
+    app.web().login("ann@new.example.org", "password-1").await;
+}
+
+#[test]
+fn change_links_expire_after_15_minutes() {
+    use chrono::Duration;
+    let db = hc_test::TestDb::new();
+    let pool = db.migrated_pool();
+    let conn = &mut pool.get().unwrap();
+    let ann = hc_core::accounts::create_user(
+        conn,
+        &hc_core::accounts::NewUser {
+            email: "ann@example.org",
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let then = hc_core::time::now();
+    let token = hc_core::profiles::email_change_token("s", ann.id, "ann@new.example.org", then);
+    let late = then + Duration::minutes(16);
+    assert_eq!(
+        hc_core::profiles::change_email(conn, "s", ann.id, &token, late).unwrap(),
+        Err(hc_core::profiles::EmailChangeRefused::Expired)
+    );
+    assert_eq!(
+        hc_core::profiles::change_email(conn, "other-secret", ann.id, &token, then).unwrap(),
+        Err(hc_core::profiles::EmailChangeRefused::Invalid)
+    );
+    assert_eq!(
+        hc_core::profiles::change_email(conn, "s", ann.id, &token, then).unwrap(),
+        Ok("ann@new.example.org".to_owned())
+    );
+}
