@@ -175,6 +175,15 @@ pub fn backend(name: &str) -> anyhow::Result<hc_core::config::Backend> {
     })
 }
 
+/// The `q` quantile of `samples` in milliseconds (sorts them in place).
+pub fn percentile(samples: &mut [std::time::Duration], q: f64) -> f64 {
+    samples.sort_unstable();
+    let index = ((samples.len() as f64 - 1.0) * q).round() as usize;
+    samples
+        .get(index)
+        .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Parser;
 use diesel::prelude::*;
-use hc_bench::{sibling, spawn_server};
+use hc_bench::{percentile, sibling, spawn_server};
 use hc_core::accounts;
 use hc_core::db::DbConn;
 use hc_core::models::{ChannelCheck, Check};
@@ -159,12 +159,4 @@ fn fill(conn: &mut DbConn, project_id: i64, count: usize) -> anyhow::Result<()> 
         }
         Ok(())
     })
-}
-
-fn percentile(samples: &mut [Duration], q: f64) -> f64 {
-    samples.sort_unstable();
-    let index = ((samples.len() as f64 - 1.0) * q).round() as usize;
-    samples
-        .get(index)
-        .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
 }

@@ -85,13 +85,8 @@ pub fn set_password(conn: &mut DbConn, user_id: i64, password: &str) -> Result<(
 
 /// The zone names a person may pick: every canonical IANA zone, sorted.
 pub fn zone_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS
-        .iter()
-        .map(|tz| tz.name())
-        .filter(|name| schedule::tz::zone(name).is_some())
-        .collect();
-    names.sort_unstable();
-    names
+    // The same zones the schedule dialogs offer.
+    schedule::dialog::zone_names()
 }
 
 pub fn set_tz(conn: &mut DbConn, user_id: i64, tz: &str) -> Result<()> {
