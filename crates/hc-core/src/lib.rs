@@ -25,6 +25,7 @@ pub mod profiles;
 pub mod projects;
 pub mod prune;
 pub mod ratelimit;
+pub mod reports;
 pub mod schedule;
 pub mod schema;
 pub mod sessions;

@@ -11,8 +11,9 @@ use crate::context::Alert;
 use crate::email::Mailer;
 use crate::failure::Failure;
 use crate::kinds::{
-    email_alert, gotify, matrix, msteams, ntfy, opsgenie, pagerduty, pushbullet, pushover,
-    rocketchat, signal, slack, telegram, victorops, webhook, zulip,
+    apprise, email_alert, github, googlechat, gotify, group, matrix, msteams, ntfy, opsgenie,
+    pagerduty, pagertree, pushbullet, pushover, rocketchat, shell, signal, slack, spike, telegram,
+    trello, twilio, victorops, webhook, zulip,
 };
 use crate::outbound::Outbound;
 
@@ -115,6 +116,15 @@ pub async fn send(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
         "gotify" => gotify::send(&senders.http, alert, &senders.config).await,
         "zulip" => zulip::send(&senders.http, alert, &senders.config).await,
         "signal" => signal::send(&senders.http, alert, &senders.config).await,
+        "googlechat" => googlechat::send(senders, alert).await,
+        "pagertree" => pagertree::send(senders, alert).await,
+        "spike" => spike::send(senders, alert).await,
+        "sms" | "whatsapp" | "call" => twilio::send(senders, alert).await,
+        "shell" => shell::send(senders, alert).await,
+        "group" => group::send(senders, alert).await,
+        "trello" => trello::send(senders, alert).await,
+        "apprise" => apprise::send(senders, alert).await,
+        "github" => github::send(senders, alert).await,
         other => Err(Failure::fail(format!(
             "{other} notifications are not supported by this version of hc yet"
         ))),

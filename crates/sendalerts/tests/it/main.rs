@@ -4,10 +4,15 @@
 
 mod chats;
 mod going_down;
+mod incident_hooks;
 mod integrations;
+mod local_kinds;
 mod nags;
 mod notify;
 mod outage;
 mod pagers;
+mod reports;
 mod scale;
 mod supervisor;
+mod trackers;
+mod twilio;
