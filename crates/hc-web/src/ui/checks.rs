@@ -70,6 +70,15 @@ struct Row {
     schedule: String,
     last_ping: String,
     last_duration: String,
+    /// Codes of the integrations this check alerts (My Checks' toggles).
+    channels: Vec<String>,
+}
+
+/// An integration of the project, as a column of toggles on My Checks.
+#[derive(Serialize)]
+struct ChannelHead {
+    code: String,
+    name: String,
 }
 
 #[derive(Serialize)]
@@ -90,6 +99,9 @@ struct ChecksPage {
     selected_tags: Vec<String>,
     show_slugs: bool,
     has_ping_key: bool,
+    channels: Vec<ChannelHead>,
+    /// This page with its query: where the row buttons come back to.
+    here: String,
 }
 
 fn schedule_words(check: &Check) -> String {
@@ -188,6 +200,7 @@ fn row(state: &State, project: &Project, entry: Entry) -> Row {
         name: check.name,
         slug: check.slug,
         code: check.code,
+        channels: Vec::new(),
     }
 }
 
@@ -288,9 +301,18 @@ async fn my_checks(
         }
         let all = checks::of_project(conn, project.id)?;
         let owner_email = super::home::owner_email(conn, &project)?;
-        Ok((project, standing, all, owner_email, sort))
+        let channels = checks::channels_of_project(conn, project.id)?;
+        let assigned = checks::channel_codes(conn, project.id)?;
+        Ok((
+            project,
+            standing,
+            (all, channels, assigned),
+            owner_email,
+            sort,
+        ))
     })
     .await?;
+    let (all, channels, mut assigned) = all;
     let n_total = all.len();
     let mut all = entries(all);
     let n_down = all.iter().filter(|e| e.status == Status::Down).count();
@@ -315,7 +337,20 @@ async fn my_checks(
         .collect();
     all.retain(|e| asked.filter.matches(e));
     listing::sort(&mut all, &sort);
-    let checks: Vec<Row> = all.into_iter().map(|e| row(&state, &project, e)).collect();
+    let checks: Vec<Row> = all
+        .into_iter()
+        .map(|e| {
+            let id = e.check.id;
+            Row {
+                channels: assigned.remove(&id).unwrap_or_default(),
+                ..row(&state, &project, e)
+            }
+        })
+        .collect();
+    let here = match req.query_string() {
+        "" => format!("/projects/{}/checks/", project.code),
+        q => format!("/projects/{}/checks/?{q}", project.code),
+    };
     let page = ChecksPage {
         project_name: super::home::display_name(&project, &owner_email),
         project_code: project.code.clone(),
@@ -333,6 +368,14 @@ async fn my_checks(
         selected_tags: asked.filter.tags.clone(),
         show_slugs: project.show_slugs,
         has_ping_key: project.ping_key.is_some(),
+        channels: channels
+            .iter()
+            .map(|c| ChannelHead {
+                code: c.code.clone(),
+                name: hc_integrations::catalogue::display_name(c),
+            })
+            .collect(),
+        here,
     };
     visitor.render(&state, "checks/my_checks.html", &page)
 }

@@ -65,5 +65,27 @@ async fn a_ping_shows_up_on_my_checks_without_reloading() {
         "the page refreshed itself"
     );
     browser.screenshot("my-checks").await;
+
+    // The row's menu pauses the check and comes back to the list.
+    browser
+        .click(&format!("#check-{code} .row-menu summary"))
+        .await;
+    browser.screenshot("my-checks-menu").await;
+    browser
+        .click(&format!(
+            "#check-{code} .row-menu form[action$='/pause/'] button"
+        ))
+        .await;
+    for _ in 0..300 {
+        if let Ok(status) = browser.client.find(Locator::Css(&badge)).await {
+            if status.text().await.unwrap_or_default() == "PAUSED" {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(browser.path().await, format!("/projects/{project}/checks/"));
+    let status = browser.client.find(Locator::Css(&badge)).await.unwrap();
+    assert_eq!(status.text().await.unwrap(), "PAUSED");
     browser.close().await;
 }

@@ -303,3 +303,105 @@ async fn my_checks_makes_a_constant_number_of_queries() {
     assert!(few > 0, "the counter sees the page's queries");
     assert_eq!(few, many, "queries for 3 checks vs 300");
 }
+
+/// The row menu and the integration toggles of My Checks post to the check's
+/// actions with `next`: the person comes back to the list as they filtered it, and
+/// a `next` pointing elsewhere is ignored.
+#[actix_web::test]
+async fn row_buttons_act_on_the_check_and_come_back_to_the_filtered_list() {
+    use hc_core::models::Check;
+    use hc_core::schema::{channel_checks, channels};
+
+    let app = App::start();
+    let ann = app.user("ann@example.org", "pw-123456");
+    let project = first_project(&app, ann.id);
+    let check: Check = checks::table
+        .filter(checks::project_id.eq(project.id))
+        .select(Check::as_select())
+        .first(&mut app.conn())
+        .unwrap();
+    let channel: String = channels::table
+        .filter(channels::project_id.eq(project.id))
+        .select(channels::code)
+        .first(&mut app.conn())
+        .unwrap();
+    let web = app.web();
+    web.login("ann@example.org", "pw-123456").await;
+    let list = format!("/projects/{}/checks/?status=up&sort=name", project.code);
+
+    let page = web.get(&list.replace("status=up&", "")).await;
+    let toggle = format!("/checks/{}/channels/{channel}/enabled", check.code);
+    assert!(
+        page.body.contains(&format!("action=\"{toggle}\"")),
+        "a toggle per integration: {}",
+        page.body
+    );
+    assert!(page.body.contains("aria-pressed=\"true\""), "it starts on");
+    assert!(page
+        .body
+        .contains(&format!("/checks/{}/pause/", check.code)));
+
+    let assigned = |app: &App| -> i64 {
+        channel_checks::table
+            .filter(channel_checks::check_id.eq(check.id))
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap()
+    };
+    let off = web
+        .post(&toggle, &[("state", "off"), ("next", list.as_str())])
+        .await;
+    assert_eq!(location(&off), list);
+    assert_eq!(assigned(&app), 0);
+    let page = web.get(&list.replace("status=up&", "")).await;
+    assert!(
+        page.body.contains("aria-pressed=\"false\""),
+        "now shown off"
+    );
+
+    let paused = web
+        .post(
+            &format!("/checks/{}/pause/", check.code),
+            &[("next", list.as_str())],
+        )
+        .await;
+    assert_eq!(location(&paused), list);
+    let status: String = checks::table
+        .find(check.id)
+        .select(checks::status)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(status, "paused");
+    let page = web.get(&list.replace("status=up&", "")).await;
+    assert!(page
+        .body
+        .contains(&format!("/checks/{}/resume/", check.code)));
+
+    // Somewhere else entirely is not a place to come back to.
+    let resumed = web
+        .post(
+            &format!("/checks/{}/resume/", check.code),
+            &[("next", "//evil.example/")],
+        )
+        .await;
+    assert_eq!(
+        location(&resumed),
+        format!("/checks/{}/details/", check.code)
+    );
+
+    let removed = web
+        .post(
+            &format!("/checks/{}/remove/", check.code),
+            &[("next", list.as_str())],
+        )
+        .await;
+    assert_eq!(location(&removed), list);
+    assert_eq!(
+        checks::table
+            .filter(checks::id.eq(check.id))
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        0
+    );
+}

@@ -49,6 +49,12 @@ fn details(code: &str) -> String {
     format!("/checks/{code}/details/")
 }
 
+/// Where a button comes back to: the page it was on (My Checks sends its own address
+/// with its filters, as `next`), else `fallback`.
+fn back_to(form: &Form, fallback: String) -> String {
+    crate::ui::accounts::safe_next(form.get("next")).map_or(fallback, str::to_owned)
+}
+
 async fn name(
     state: web::Data<State>,
     req: HttpRequest,
@@ -155,7 +161,7 @@ async fn pause(
     code: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let (visitor, _) = posted(&state, &req, &body).await?;
+    let (visitor, form) = posted(&state, &req, &body).await?;
     let user = visitor.user()?.clone();
     let code = code.into_inner();
     let target = code.clone();
@@ -165,7 +171,7 @@ async fn pause(
         Ok(())
     })
     .await?;
-    Ok(visitor.redirect(&details(&code)))
+    Ok(visitor.redirect(&back_to(&form, details(&code))))
 }
 
 async fn resume(
@@ -174,7 +180,7 @@ async fn resume(
     code: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let (visitor, _) = posted(&state, &req, &body).await?;
+    let (visitor, form) = posted(&state, &req, &body).await?;
     let user = visitor.user()?.clone();
     let code = code.into_inner();
     let target = code.clone();
@@ -189,7 +195,7 @@ async fn resume(
         }
     })
     .await?;
-    Ok(visitor.redirect(&details(&code)))
+    Ok(visitor.redirect(&back_to(&form, details(&code))))
 }
 
 async fn remove(
@@ -198,7 +204,7 @@ async fn remove(
     code: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let (visitor, _) = posted(&state, &req, &body).await?;
+    let (visitor, form) = posted(&state, &req, &body).await?;
     let user = visitor.user()?.clone();
     let project_code = db(&state, move |conn| {
         let seen = writable(conn, &user, &code)?;
@@ -206,7 +212,7 @@ async fn remove(
         Ok(seen.project.code)
     })
     .await?;
-    Ok(visitor.redirect(&format!("/projects/{project_code}/checks/")))
+    Ok(visitor.redirect(&back_to(&form, format!("/projects/{project_code}/checks/"))))
 }
 
 async fn clear_events(
@@ -289,5 +295,5 @@ async fn toggle_channel(
         })
     })
     .await?;
-    Ok(visitor.redirect(&details(&code)))
+    Ok(visitor.redirect(&back_to(&form, details(&code))))
 }
