@@ -100,11 +100,17 @@ async fn page(
         _ => badge::project_badge_url(site_root, &project.badge_key, "*", secret, states, format),
     };
     let url = url_for(format);
-    let preview = url_for("svg");
+    let svg = url_for("svg");
+    // The preview is loaded from this server, whatever address SITE_ROOT names
+    // (behind a proxy, or in a test, the two differ); the URLs to copy keep it.
+    let preview = match svg.strip_prefix(site_root.as_str()) {
+        Some(path) => visitor.path(path),
+        None => svg.clone(),
+    };
     let page = BadgesPage {
         project_name: super::home::display_name(&project, &owner_email),
         project_code: project.code.clone(),
-        markdown: format!("![{}]({preview})", state.config.site_name),
+        markdown: format!("![{}]({svg})", state.config.site_name),
         targets,
         target: target.clone(),
         format,

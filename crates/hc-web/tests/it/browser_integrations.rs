@@ -122,5 +122,57 @@ async fn add_a_webhook_test_it_and_choose_its_checks() {
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(left, 0);
+
+    // The Badges tab: choosing a format shows that badge's address at once.
+    browser.click("nav a[href$='/badges/']").await;
+    browser.wait_for_text("Status badges").await;
+    browser.screenshot("badges").await;
+    // The preview is a real badge from this server.
+    let mut loaded = serde_json::Value::Null;
+    for _ in 0..50 {
+        loaded = browser
+            .client
+            .execute(
+                "const i = document.querySelector('.badge-preview img'); return i.complete && i.naturalWidth > 0;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if loaded == serde_json::json!(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(loaded, serde_json::json!(true), "the preview image loads");
+    let url = |b: &Browser| {
+        let b = b.client.clone();
+        async move {
+            b.find(Locator::Css("#id_badge_url"))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+        }
+    };
+    assert!(url(&browser).await.ends_with(".svg"));
+    browser
+        .client
+        .find(Locator::Css("#id_fmt"))
+        .await
+        .unwrap()
+        .select_by_value("json")
+        .await
+        .unwrap();
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = url(&browser).await;
+        if shown.ends_with(".json") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown.ends_with(".json"), "{shown}");
     browser.close().await;
 }
