@@ -32,6 +32,11 @@ pub enum Error {
 
     #[error("not found")]
     NotFound,
+
+    /// Another process changed rows this one had read; the work is rolled back and
+    /// tried again later.
+    #[error("conflict: {0}")]
+    Conflict(String),
 }
 
 impl Error {

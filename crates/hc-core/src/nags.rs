@@ -86,6 +86,8 @@ pub fn update_for_project(
 #[derive(Debug, Clone, PartialEq)]
 pub struct Nag {
     pub email: String,
+    /// For the signed unsubscribe link.
+    pub username: String,
     /// Down checks by project: (project name, checks).
     pub down: Vec<(String, Vec<Check>)>,
 }
@@ -100,7 +102,7 @@ impl Nag {
 /// daemons never send one twice). `Ok(None)` when none is due.
 pub fn next_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Nag>> {
     loop {
-        let due: Option<(i64, i64, i64, Option<NaiveDateTime>, String)> = profiles::table
+        let due: Option<(i64, i64, i64, Option<NaiveDateTime>, String, String)> = profiles::table
             .inner_join(users::table)
             .filter(profiles::nag_period.gt(0))
             .filter(profiles::next_nag_date.lt(now.naive_utc()))
@@ -111,10 +113,11 @@ pub fn next_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Nag>> {
                 profiles::nag_period,
                 profiles::next_nag_date,
                 users::email,
+                users::username,
             ))
             .first(conn)
             .optional()?;
-        let Some((profile_id, user_id, period, old, email)) = due else {
+        let Some((profile_id, user_id, period, old, email, username)) = due else {
             return Ok(None);
         };
         let claimed = diesel::update(
@@ -150,6 +153,10 @@ pub fn next_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Nag>> {
                 .execute(conn)?;
             continue;
         }
-        return Ok(Some(Nag { email, down }));
+        return Ok(Some(Nag {
+            email,
+            username,
+            down,
+        }));
     }
 }

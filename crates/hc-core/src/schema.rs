@@ -34,6 +34,12 @@ diesel::table! {
         deletion_notice_date -> Nullable<Timestamp>,
         deletion_scheduled_date -> Nullable<Timestamp>,
         last_active_date -> Nullable<Timestamp>,
+        sms_limit -> BigInt,
+        sms_sent -> BigInt,
+        last_sms_date -> Nullable<Timestamp>,
+        call_limit -> BigInt,
+        calls_sent -> BigInt,
+        last_call_date -> Nullable<Timestamp>,
     }
 }
 

@@ -60,6 +60,10 @@ pub fn is_noop(kind: &str, value: &str, status: &str) -> bool {
         "ntfy" => ntfy::is_noop(value, status),
         "gotify" => gotify::is_noop(value, status),
         "signal" => signal::is_noop(value, status),
+        "shell" => shell::is_noop(value, status),
+        "trello" => trello::is_noop(status),
+        "github" => github::is_noop(status),
+        "sms" | "whatsapp" | "call" => twilio::is_noop(kind, value, status),
         _ => false,
     }
 }

@@ -34,7 +34,7 @@ const fn kind(
 
 /// Every kind hc can send, in the order the catalogue lists them. `prometheus` is not
 /// a channel: its page explains the metrics endpoint.
-pub const KINDS: [Kind; 19] = [
+pub const KINDS: [Kind; 30] = [
     kind(
         "email",
         "email",
@@ -78,6 +78,12 @@ pub const KINDS: [Kind; 19] = [
         "Post to a Rocket.Chat channel through an incoming webhook.",
     ),
     kind(
+        "googlechat",
+        "googlechat",
+        "Google Chat",
+        "Post a card to a Google Chat space through an incoming webhook.",
+    ),
+    kind(
         "telegram",
         "telegram",
         "Telegram",
@@ -102,6 +108,24 @@ pub const KINDS: [Kind; 19] = [
         "Get a Signal message on your phone.",
     ),
     kind(
+        "sms",
+        "sms",
+        "SMS",
+        "Get a text message on your phone, sent through Twilio.",
+    ),
+    kind(
+        "whatsapp",
+        "whatsapp",
+        "WhatsApp",
+        "Get a WhatsApp message on your phone, sent through Twilio.",
+    ),
+    kind(
+        "call",
+        "call",
+        "Phone Call",
+        "Get a phone call when a check goes down, made through Twilio.",
+    ),
+    kind(
         "pd",
         "pd",
         "PagerDuty",
@@ -118,6 +142,18 @@ pub const KINDS: [Kind; 19] = [
         "victorops",
         "Splunk On-Call",
         "Raise and recover Splunk On-Call (VictorOps) incidents.",
+    ),
+    kind(
+        "pagertree",
+        "pagertree",
+        "PagerTree",
+        "Open and resolve PagerTree incidents.",
+    ),
+    kind(
+        "spike",
+        "spike",
+        "Spike",
+        "Raise and resolve Spike.sh incidents.",
     ),
     kind(
         "po",
@@ -142,6 +178,36 @@ pub const KINDS: [Kind; 19] = [
         "gotify",
         "Gotify",
         "Send messages to your Gotify server.",
+    ),
+    kind(
+        "trello",
+        "trello",
+        "Trello",
+        "Add a card to a Trello list when a check goes down.",
+    ),
+    kind(
+        "github",
+        "github",
+        "GitHub",
+        "Open an issue in a GitHub repository when a check goes down.",
+    ),
+    kind(
+        "apprise",
+        "apprise",
+        "Apprise",
+        "Reach any of the services Apprise supports with one URL.",
+    ),
+    kind(
+        "shell",
+        "shell",
+        "Shell Command",
+        "Run a command on the server when a check goes down or up.",
+    ),
+    kind(
+        "group",
+        "group",
+        "Group",
+        "Send one alert to several of the project's integrations.",
     ),
     kind(
         "prometheus",
@@ -186,8 +252,21 @@ pub fn enabled(config: &Config, kind: &str) -> bool {
         "pd" => i.pd_enabled,
         "opsgenie" => i.opsgenie_enabled,
         "victorops" => i.victorops_enabled,
+        "googlechat" => true,
+        "pagertree" => i.pagertree_enabled,
+        "spike" => i.spike_enabled,
+        "sms" => i.twilio.can_message(),
+        "whatsapp" => i.twilio.can_whatsapp(),
+        "call" => i.twilio.can_call(),
         "po" => i.pushover_api_token.is_some() && set(&i.pushover_subscription_url),
         "prometheus" => i.prometheus_enabled,
+        "trello" => i.trello_app_key.is_some(),
+        // Sent when configured, but hc has no page yet that walks users through
+        // installing the GitHub App and picking a repository.
+        "github" => false,
+        "apprise" => i.apprise_enabled,
+        "shell" => i.shell_enabled,
+        "group" => true,
         _ => false,
     }
 }
@@ -221,6 +300,13 @@ pub fn describe(kind: &str, value: &str) -> String {
             .or_else(|| crate::alert::email_recipient(value, "up"))
             .map(|to| format!("Email to {to}")),
         "signal" => field("value").map(|to| format!("Signal to {to}")),
+        "sms" | "whatsapp" | "call" => {
+            crate::kinds::twilio::Phone::parse(value).map(|p| match kind {
+                "sms" => format!("SMS to {}", p.number),
+                "whatsapp" => format!("WhatsApp to {}", p.number),
+                _ => format!("Phone call to {}", p.number),
+            })
+        }
         "slack" => json
             .as_ref()
             .and_then(|v| v.pointer("/incoming_webhook/channel"))
@@ -234,6 +320,11 @@ pub fn describe(kind: &str, value: &str) -> String {
         }),
         "ntfy" => field("topic").map(|topic| format!("ntfy topic {topic}")),
         "matrix" => (!value.trim().is_empty()).then(|| format!("Matrix {}", value.trim())),
+        "trello" => field("list_name").map(|list| match field("board_name") {
+            Some(board) => format!("Trello {board}/{list}"),
+            None => format!("Trello {list}"),
+        }),
+        "github" => field("repo").map(|repo| format!("GitHub {repo}")),
         _ => None,
     };
     described.unwrap_or_else(|| label(kind))
@@ -282,9 +373,57 @@ mod tests {
         let half = config(&[("PUSHOVER_API_TOKEN", "tok")]);
         assert!(!enabled(&half, "po"));
         assert!(
-            !enabled(&plain, "sms"),
+            !enabled(&plain, "hipchat"),
             "kinds hc cannot send are never offered"
         );
+    }
+
+    #[test]
+    fn twilio_kinds_need_an_account_and_a_sender() {
+        let plain = config(&[]);
+        for kind in ["sms", "whatsapp", "call"] {
+            assert!(!enabled(&plain, kind), "{kind}");
+        }
+        assert!(enabled(&plain, "googlechat") && enabled(&plain, "spike"));
+        let twilio = config(&[
+            ("TWILIO_ACCOUNT", "AC1"),
+            ("TWILIO_AUTH", "secret"),
+            ("TWILIO_FROM", "+15550001"),
+            ("PAGERTREE_ENABLED", "False"),
+        ]);
+        assert!(enabled(&twilio, "sms") && enabled(&twilio, "call"));
+        assert!(!enabled(&twilio, "whatsapp"), "needs TWILIO_USE_WHATSAPP");
+        assert!(!enabled(&twilio, "pagertree"), "switched off");
+    }
+
+    #[test]
+    fn local_kinds_follow_their_switches() {
+        let plain = config(&[]);
+        assert!(enabled(&plain, "group"));
+        for kind in ["shell", "apprise", "trello", "github"] {
+            assert!(!enabled(&plain, kind), "{kind}");
+        }
+        let on = config(&[
+            ("SHELL_ENABLED", "True"),
+            ("APPRISE_ENABLED", "True"),
+            ("TRELLO_APP_KEY", "k"),
+            ("GITHUB_CLIENT_ID", "Iv1.x"),
+            ("GITHUB_PRIVATE_KEY", "pem"),
+        ]);
+        for kind in ["shell", "apprise", "trello"] {
+            assert!(enabled(&on, kind), "{kind}");
+        }
+        assert!(!enabled(&on, "github"), "no add page yet");
+        assert_eq!(label("github"), "GitHub");
+        assert_eq!(
+            describe("trello", r#"{"board_name": "Ops", "list_name": "Alerts"}"#),
+            "Trello Ops/Alerts"
+        );
+        assert_eq!(
+            describe("github", r#"{"repo": "alice/foo", "installation_id": 1}"#),
+            "GitHub alice/foo"
+        );
+        assert_eq!(describe("shell", "{}"), "Shell Command");
     }
 
     #[test]
@@ -294,7 +433,7 @@ mod tests {
         assert_eq!(by_kind("po").map(|k| k.slug), Some("pushover"));
         assert_eq!(by_slug("nope"), None);
         assert_eq!(label("victorops"), "Splunk On-Call");
-        assert_eq!(label("sms"), "sms");
+        assert_eq!(label("hipchat"), "hipchat");
     }
 
     #[test]
@@ -332,5 +471,17 @@ mod tests {
             "Signal to +15550100"
         );
         assert_eq!(describe("webhook", "{}"), "Webhook");
+        assert_eq!(
+            describe("sms", r#"{"value": "+15550100", "up": true, "down": true}"#),
+            "SMS to +15550100"
+        );
+        assert_eq!(
+            describe("whatsapp", r#"{"value": "+15550100"}"#),
+            "WhatsApp to +15550100"
+        );
+        assert_eq!(
+            describe("call", r#"{"value": "+15550100"}"#),
+            "Phone call to +15550100"
+        );
     }
 }

@@ -47,6 +47,8 @@ pub struct Alert {
     pub status: String,
     /// The flip's reason: `timeout`, `fail` or empty.
     pub reason: String,
+    /// The status change this alert is about (none for test notifications).
+    pub flip_id: Option<i64>,
     pub flip_time: DateTime<Utc>,
     pub project_name: String,
     pub last_ping: Option<LastPing>,
@@ -60,36 +62,38 @@ pub struct Alert {
 }
 
 impl Alert {
-    /// Reads the alerts of several notifications; what they share (the down checks
-    /// of a project) is read once, so that a thousand checks of one project going
-    /// down together cost a thousand small reads, not a million.
+    /// Reads the alerts of several notifications. What they need is read with one
+    /// query per kind of row for the whole batch (their flips, last pings and
+    /// channel lists), and once per project (its name, its down checks), so that
+    /// ten thousand alerts cost a few hundred queries, not fifty thousand.
+    /// `down` keeps each project's down checks for a moment across batches.
     pub fn load_many(
         conn: &mut DbConn,
         config: &Config,
         claimed: &[Claimed],
+        down: &mut DownChecks,
     ) -> Vec<QueryResult<Alert>> {
-        let mut projects = HashMap::new();
-        claimed
-            .iter()
-            .map(|c| Self::load_with(conn, config, c, &mut projects))
-            .collect()
+        match Batch::load(conn, claimed) {
+            Ok(mut batch) => claimed
+                .iter()
+                .map(|c| Self::load_with(conn, config, c, &mut batch, down))
+                .collect(),
+            Err(e) => claimed.iter().map(|_| Err(clone_error(&e))).collect(),
+        }
     }
 
     fn load_with(
         conn: &mut DbConn,
         config: &Config,
         claimed: &Claimed,
-        projects: &mut HashMap<i64, ProjectDown>,
+        batch: &mut Batch,
+        down: &mut DownChecks,
     ) -> QueryResult<Alert> {
         let check = &claimed.check;
-        let flip: Option<Flip> = match claimed.notification.flip_id {
-            Some(id) => flips::table
-                .find(id)
-                .select(Flip::as_select())
-                .first(conn)
-                .optional()?,
-            None => None,
-        };
+        let flip: Option<Flip> = claimed
+            .notification
+            .flip_id
+            .and_then(|id| batch.flips.get(&id).cloned());
         let flip_time = flip
             .as_ref()
             .map_or_else(hc_core::time::now, |f| utc(f.created));
@@ -106,60 +110,31 @@ impl Alert {
             _ => None,
         };
         let project_name = match check.project_id {
-            Some(project_id) => {
-                let (name, owner): (String, String) = projects::table
-                    .inner_join(users::table)
-                    .filter(projects::id.eq(project_id))
-                    .select((projects::name, users::email))
-                    .first(conn)?;
-                if name.is_empty() {
-                    owner
-                } else {
+            Some(project_id) => match batch.project_names.get(&project_id) {
+                Some(name) => name.clone(),
+                None => {
+                    let (name, owner): (String, String) = projects::table
+                        .inner_join(users::table)
+                        .filter(projects::id.eq(project_id))
+                        .select((projects::name, users::email))
+                        .first(conn)?;
+                    let name = if name.is_empty() { owner } else { name };
+                    batch.project_names.insert(project_id, name.clone());
                     name
                 }
-            }
+            },
             None => String::new(),
         };
-        let last_ping = pings::table
-            .filter(pings::check_id.eq(check.id))
-            .order(pings::id.desc())
-            .select((
-                pings::created,
-                pings::kind,
-                pings::body,
-                pings::exitstatus,
-                pings::remote_addr,
-            ))
-            .first::<(
-                chrono::NaiveDateTime,
-                Option<String>,
-                Option<Vec<u8>>,
-                Option<i32>,
-                Option<String>,
-            )>(conn)
-            .optional()?
-            .map(|(created, kind, body, exitstatus, remote_addr)| LastPing {
-                created: utc(created),
-                kind,
-                body,
-                exitstatus,
-                remote_addr,
-            });
+        let last_ping = batch.last_pings.get(&check.id).cloned();
         let others = match check.project_id {
-            Some(project_id) => {
-                let summary = match projects.get(&project_id) {
-                    Some(summary) => summary.clone(),
-                    None => {
-                        let summary = ProjectDown::load(conn, project_id)?;
-                        projects.insert(project_id, summary.clone());
-                        summary
-                    }
-                };
-                summary.others(check.id)
-            }
+            Some(project_id) => down.of_project(conn, project_id)?.others(check.id),
             None => OtherChecks::None,
         };
-        let channel_codes = hc_core::checks::channel_codes_of(conn, check.id)?.join(",");
+        let channel_codes = batch
+            .channel_codes
+            .get(&check.id)
+            .map(|codes| codes.join(","))
+            .unwrap_or_default();
         let ctx = hc_core::checks::json::Context {
             site_root: &config.site_root,
             ping_endpoint: &config.ping_endpoint,
@@ -178,6 +153,7 @@ impl Alert {
             check: check.clone(),
             channel: claimed.channel.clone(),
             status: claimed.notification.check_status.clone(),
+            flip_id: flip.as_ref().map(|f| f.id),
             reason: flip.map(|f| f.reason).unwrap_or_default(),
             flip_time,
             project_name,
@@ -358,6 +334,113 @@ impl ProjectDown {
     }
 }
 
+/// Each project's down checks, as the alerts of the next moment name them: read
+/// once per project and kept for [`DownChecks::FRESH`], so that ten thousand checks
+/// of one project going down together do not count that project's down checks
+/// once per batch of alerts (a count over ten thousand rows each time).
+#[derive(Default)]
+pub struct DownChecks {
+    projects: HashMap<i64, (std::time::Instant, ProjectDown)>,
+}
+
+impl DownChecks {
+    const FRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+    fn of_project(&mut self, conn: &mut DbConn, project_id: i64) -> QueryResult<&ProjectDown> {
+        let stale = self
+            .projects
+            .get(&project_id)
+            .is_none_or(|(read, _)| read.elapsed() > Self::FRESH);
+        if stale {
+            let summary = ProjectDown::load(conn, project_id)?;
+            self.projects
+                .insert(project_id, (std::time::Instant::now(), summary));
+        }
+        match self.projects.get(&project_id) {
+            Some((_, summary)) => Ok(summary),
+            None => Err(diesel::result::Error::NotFound),
+        }
+    }
+}
+
+/// What the alerts of one claimed batch share, read with one query each.
+struct Batch {
+    flips: HashMap<i64, Flip>,
+    last_pings: HashMap<i64, LastPing>,
+    channel_codes: HashMap<i64, Vec<String>>,
+    project_names: HashMap<i64, String>,
+}
+
+impl Batch {
+    fn load(conn: &mut DbConn, claimed: &[Claimed]) -> QueryResult<Batch> {
+        let flip_ids: Vec<i64> = claimed
+            .iter()
+            .filter_map(|c| c.notification.flip_id)
+            .collect();
+        let mut check_ids: Vec<i64> = claimed.iter().map(|c| c.check.id).collect();
+        check_ids.sort_unstable();
+        check_ids.dedup();
+        let flips = flips::table
+            .filter(flips::id.eq_any(&flip_ids))
+            .select(Flip::as_select())
+            .load::<Flip>(conn)?
+            .into_iter()
+            .map(|f| (f.id, f))
+            .collect();
+        // The latest ping of each check: its highest id, then that row.
+        let latest: Vec<(i64, Option<i64>)> = pings::table
+            .filter(pings::check_id.eq_any(&check_ids))
+            .group_by(pings::check_id)
+            .select((pings::check_id, diesel::dsl::max(pings::id)))
+            .load(conn)?;
+        let ping_ids: Vec<i64> = latest.into_iter().filter_map(|(_, id)| id).collect();
+        let last_pings = pings::table
+            .filter(pings::id.eq_any(&ping_ids))
+            .select((
+                pings::check_id,
+                pings::created,
+                pings::kind,
+                pings::body,
+                pings::exitstatus,
+                pings::remote_addr,
+            ))
+            .load::<(
+                i64,
+                chrono::NaiveDateTime,
+                Option<String>,
+                Option<Vec<u8>>,
+                Option<i32>,
+                Option<String>,
+            )>(conn)?
+            .into_iter()
+            .map(|(check_id, created, kind, body, exitstatus, remote_addr)| {
+                (
+                    check_id,
+                    LastPing {
+                        created: utc(created),
+                        kind,
+                        body,
+                        exitstatus,
+                        remote_addr,
+                    },
+                )
+            })
+            .collect();
+        Ok(Batch {
+            flips,
+            last_pings,
+            channel_codes: hc_core::checks::channel_codes_of_many(conn, &check_ids)?,
+            project_names: HashMap::new(),
+        })
+    }
+}
+
+/// diesel's errors cannot be cloned; a batch that could not be read fails each of
+/// its alerts with the same message.
+fn clone_error(e: &diesel::result::Error) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(e.to_string().into())
+}
+
 /// How a check's expected pings are described.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Period {
@@ -431,6 +514,7 @@ pub(crate) fn sample() -> Alert {
         },
         status: "down".into(),
         reason: "timeout".into(),
+        flip_id: Some(1),
         flip_time: created + Duration::days(1),
         project_name: "Ops".into(),
         last_ping: Some(LastPing {

@@ -1,6 +1,9 @@
 //! Sending e-mail over SMTP (lettre) with healthchecks' `EMAIL_*` settings, and
 //! recording every message sent in the `emails` table (recipient, subject, status,
-//! time sent, error), as the original's mail queue did.
+//! time sent, error), as the original's mail queue did. Reports and reminders
+//! carry a signed one-click unsubscribe link in their headers (RFC 8058).
+
+pub mod report;
 
 use std::time::Duration;
 
@@ -10,7 +13,8 @@ use hc_core::db::DbConn;
 use hc_core::models::Email;
 use hc_core::schema::emails;
 use hc_core::{keys, time};
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Message, SmtpTransport, Transport};
 
@@ -41,6 +45,41 @@ pub struct Outgoing {
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
+}
+
+/// Header lines a message carries besides From, To and Subject.
+pub type Headers = Vec<(&'static str, String)>;
+
+/// A message about a person's own account that they may stop (reports and
+/// reminders): what it says, and the headers that let mail clients offer to
+/// unsubscribe.
+#[derive(Debug, Clone)]
+pub struct ListMail {
+    pub message: Outgoing,
+    pub headers: Headers,
+}
+
+/// The signed link that turns off `username`'s reports and reminders.
+pub fn unsubscribe_url(
+    config: &Config,
+    username: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    use hc_core::reports::unsubscribe;
+    let token = unsubscribe::token(config.secret_key.expose(), username, now);
+    format!("{}{}", config.site_root, unsubscribe::path(&token))
+}
+
+/// RFC 2369's `List-Unsubscribe` with RFC 8058's one-click `List-Unsubscribe-Post`:
+/// the mail client posts `List-Unsubscribe=One-Click` to `url` itself.
+pub fn list_unsubscribe(url: &str) -> Headers {
+    vec![
+        ("List-Unsubscribe", format!("<{url}>")),
+        (
+            "List-Unsubscribe-Post",
+            "List-Unsubscribe=One-Click".to_owned(),
+        ),
+    ]
 }
 
 /// An SMTP connection set up from the configuration.
@@ -87,15 +126,24 @@ impl Mailer {
         })
     }
 
-    fn build(&self, message: &Outgoing) -> Result<Message, EmailError> {
+    fn build(
+        &self,
+        message: &Outgoing,
+        headers: &[(&'static str, String)],
+    ) -> Result<Message, EmailError> {
         let to: Mailbox = message
             .to
             .parse()
             .map_err(|_| EmailError::BadAddress(message.to.clone()))?;
-        let builder = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(message.subject.clone());
+        for (name, value) in headers {
+            let name = HeaderName::new_from_ascii((*name).to_owned())
+                .map_err(|e| EmailError::Build(e.to_string()))?;
+            builder = builder.raw_header(HeaderValue::new(name, value.clone()));
+        }
         let text = SinglePart::builder()
             .header(ContentType::TEXT_PLAIN)
             .body(message.text.clone());
@@ -119,7 +167,7 @@ impl Mailer {
 
     /// Sends one message; the caller records the outcome.
     pub fn send(&self, message: &Outgoing) -> Result<(), EmailError> {
-        let built = self.build(message)?;
+        let built = self.build(message, &[])?;
         self.transport
             .send(&built)
             .map(|_| ())
@@ -129,7 +177,21 @@ impl Mailer {
     /// Records the message, sends it, and records how that went. The record is
     /// written first, so a crash mid-send leaves a trace of what was attempted.
     pub fn send_recorded(&self, conn: &mut DbConn, message: &Outgoing) -> Result<(), EmailError> {
-        let built = self.build(message)?;
+        self.send_recorded_with(conn, message, &[])
+    }
+
+    /// [`Mailer::send_recorded`] with extra header lines, which the record keeps too.
+    pub fn send_recorded_with(
+        &self,
+        conn: &mut DbConn,
+        message: &Outgoing,
+        headers: &[(&'static str, String)],
+    ) -> Result<(), EmailError> {
+        let built = self.build(message, headers)?;
+        let recorded_headers: serde_json::Map<String, serde_json::Value> = headers
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone().into()))
+            .collect();
         let record = Email {
             id: 0,
             code: keys::new_uuid(),
@@ -138,7 +200,7 @@ impl Mailer {
             subject: message.subject.clone(),
             body_text: message.text.clone(),
             body_html: message.html.clone().unwrap_or_default(),
-            headers: "{}".into(),
+            headers: serde_json::Value::Object(recorded_headers).to_string(),
             status: "queued".into(),
             attempts: 0,
             next_attempt: None,
@@ -182,7 +244,8 @@ pub fn reminder(
     config: &Config,
     nag: &hc_core::nags::Nag,
     now: chrono::DateTime<chrono::Utc>,
-) -> Outgoing {
+) -> ListMail {
+    let unsubscribe = unsubscribe_url(config, &nag.username, now);
     let n = nag.count();
     let mut text = format!(
         "{n} {} still down.\n",
@@ -207,17 +270,20 @@ pub fn reminder(
         }
     }
     text.push_str(&format!(
-        "\nReminders come while checks are down; turn them off or change how often in your account settings at {}.\n\n-- \n{}\n",
+        "\nReminders come while checks are down; turn them off or change how often in your account settings at {}/accounts/profile/notifications/.\nTo stop these reminders and the periodic reports at once: {unsubscribe}\n\n-- \n{}\n",
         config.site_root,
         config.site_name
     ));
-    Outgoing {
-        to: nag.email.clone(),
-        subject: format!(
-            "Reminder: {n} {} still down",
-            if n == 1 { "check" } else { "checks" }
-        ),
-        text,
-        html: None,
+    ListMail {
+        message: Outgoing {
+            to: nag.email.clone(),
+            subject: format!(
+                "Reminder: {n} {} still down",
+                if n == 1 { "check" } else { "checks" }
+            ),
+            text,
+            html: None,
+        },
+        headers: list_unsubscribe(&unsubscribe),
     }
 }

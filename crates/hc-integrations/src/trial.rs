@@ -56,6 +56,7 @@ pub fn alert(
         channel: channel.clone(),
         status: status.to_owned(),
         reason: if status == "down" { "timeout" } else { "" }.to_owned(),
+        flip_id: None,
         flip_time: now,
         project_name: project_name.to_owned(),
         last_ping: Some(LastPing {

@@ -10,6 +10,7 @@ use hc_core::config::Config;
 use hc_core::db::{self, OnStart, Pool};
 use hc_core::delivery;
 use hc_core::outage::Liveness;
+use hc_integrations::context::DownChecks;
 use hc_integrations::{alert, Alert, Failure, Senders, Then};
 use tokio_util::sync::CancellationToken;
 
@@ -53,6 +54,8 @@ pub async fn serve(config: Config, cli: Cli, shutdown: CancellationToken) -> Res
 /// Sends at most this many notifications at once, so that a slow provider holds up
 /// only its own sends.
 const CONCURRENCY: usize = 64;
+/// Ended sends are recorded at least this often.
+const FINISH_EVERY: Duration = Duration::from_millis(50);
 
 /// The main loop, on an existing pool.
 pub async fn run(
@@ -93,7 +96,10 @@ pub async fn run(
                     );
                 }
                 match deliver_all(&senders, &shutdown).await {
-                    Ok(()) => send_reminders(&senders).await,
+                    Ok(()) => match send_reports(&senders).await {
+                        Ok(()) => send_reminders(&senders).await,
+                        Err(e) => Err(e),
+                    },
                     Err(e) => Err(e),
                 }
             }
@@ -173,10 +179,38 @@ async fn send_reminders(senders: &Senders) -> Result<(), Error> {
         let mut conn = pool.get()?;
         let now = hc_core::time::now();
         while let Some(nag) = hc_core::nags::next_due(&mut conn, now)? {
-            let message = hc_integrations::email::reminder(&config, &nag, now);
-            match mailer.send_recorded(&mut conn, &message) {
+            let mail = hc_integrations::email::reminder(&config, &nag, now);
+            match mailer.send_recorded_with(&mut conn, &mail.message, &mail.headers) {
                 Ok(()) => tracing::info!(checks_down = nag.count(), "reminder sent"),
                 Err(e) => tracing::warn!(error = %e, "reminder not sent"),
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Sends the periodic reports that are due (daily, weekly or monthly, as each
+/// person chose), after scheduling the first report of anyone who has none; see
+/// `hc_core::reports` for who gets one and why none goes out twice.
+async fn send_reports(senders: &Senders) -> Result<(), Error> {
+    let Some(mailer) = senders.mailer.clone() else {
+        return Ok(());
+    };
+    let pool = senders.pool.clone();
+    let config = senders.config.clone();
+    blocking(move || {
+        let mut conn = pool.get()?;
+        let now = hc_core::time::now();
+        while let Some(report) = hc_core::reports::next_due(&mut conn, now)? {
+            let mail = hc_integrations::email::report::message(&config, &report, now);
+            match mailer.send_recorded_with(&mut conn, &mail.message, &mail.headers) {
+                Ok(()) => tracing::info!(
+                    user.id = report.user_id,
+                    period = report.period.as_str(),
+                    "report sent"
+                ),
+                Err(e) => tracing::warn!(user.id = report.user_id, error = %e, "report not sent"),
             }
         }
         Ok(())
@@ -190,6 +224,9 @@ async fn send_reminders(senders: &Senders) -> Result<(), Error> {
 async fn deliver_all(senders: &Senders, shutdown: &CancellationToken) -> Result<(), Error> {
     let mut inflight = tokio::task::JoinSet::new();
     let mut drained = false;
+    let mut done = Vec::new();
+    let mut last_finish = std::time::Instant::now();
+    let mut down = DownChecks::default();
     loop {
         // Refill when half the slots are free: claiming costs a transaction, so it
         // is done for many notifications at a time.
@@ -197,7 +234,13 @@ async fn deliver_all(senders: &Senders, shutdown: &CancellationToken) -> Result<
             let room = CONCURRENCY - inflight.len();
             let pool = senders.pool.clone();
             let config = senders.config.clone();
-            let claimed = blocking(move || claim_batch(&pool, &config, room)).await?;
+            let mut kept = std::mem::take(&mut down);
+            let (claimed, kept) = blocking(move || {
+                let claimed = claim_batch(&pool, &config, room, &mut kept)?;
+                Ok((claimed, kept))
+            })
+            .await?;
+            down = kept;
             drained = claimed.len() < room;
             for (claimed, alert) in claimed {
                 let senders = senders.clone();
@@ -208,19 +251,28 @@ async fn deliver_all(senders: &Senders, shutdown: &CancellationToken) -> Result<
             return Ok(());
         }
         // Wait for one send to end, then take every other that has ended too.
-        let mut done = Vec::new();
         if let Some(joined) = inflight.join_next().await {
             done.push(joined.map_err(|e| Error::Internal(e.to_string()))?);
         }
         while let Some(joined) = inflight.try_join_next() {
             done.push(joined.map_err(|e| Error::Internal(e.to_string()))?);
         }
-        let pool = senders.pool.clone();
-        blocking(move || {
-            let mut conn = pool.get()?;
-            delivery::finish_batch(&mut conn, &done, hc_core::time::now())
-        })
-        .await?;
+        // Outcomes are written a batch at a time (each write is a commit): when
+        // half the slots' worth has ended, when a moment has passed, or at the end.
+        // A daemon killed before writing them repeats only these recent sends.
+        if done.len() >= CONCURRENCY / 2
+            || inflight.is_empty()
+            || last_finish.elapsed() >= FINISH_EVERY
+        {
+            let batch = std::mem::take(&mut done);
+            let pool = senders.pool.clone();
+            blocking(move || {
+                let mut conn = pool.get()?;
+                delivery::finish_batch(&mut conn, &batch, hc_core::time::now())
+            })
+            .await?;
+            last_finish = std::time::Instant::now();
+        }
     }
 }
 
@@ -228,10 +280,15 @@ async fn deliver_all(senders: &Senders, shutdown: &CancellationToken) -> Result<
 type Work = (delivery::Claimed, Result<Alert, String>);
 
 /// Claims up to `n` notifications and gathers what their alerts say.
-fn claim_batch(pool: &Pool, config: &Config, n: usize) -> Result<Vec<Work>, hc_core::Error> {
+fn claim_batch(
+    pool: &Pool,
+    config: &Config,
+    n: usize,
+    down: &mut DownChecks,
+) -> Result<Vec<Work>, hc_core::Error> {
     let mut conn = pool.get()?;
     let claimed = delivery::claim_batch(&mut conn, hc_core::time::now(), n)?;
-    let alerts = Alert::load_many(&mut conn, config, &claimed);
+    let alerts = Alert::load_many(&mut conn, config, &claimed, down);
     Ok(claimed
         .into_iter()
         .zip(alerts)

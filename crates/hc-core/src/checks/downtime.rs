@@ -42,12 +42,18 @@ pub fn month_starts(now: DateTime<Utc>, tz: Tz, n: usize) -> Vec<DateTime<Utc>> 
     starts
 }
 
-/// Midnight of the 1st in `tz`: the earlier instant when midnight happens twice, the
-/// first moment of the day when a clock change skips midnight.
+/// Midnight of the 1st in `tz`.
 fn local_month_start(tz: Tz, year: i32, month: u32) -> DateTime<Utc> {
-    let Some(midnight) =
-        NaiveDate::from_ymd_opt(year, month, 1).and_then(|d| d.and_hms_opt(0, 0, 0))
-    else {
+    match NaiveDate::from_ymd_opt(year, month, 1) {
+        Some(day) => local_midnight(tz, day),
+        None => DateTime::<Utc>::MIN_UTC,
+    }
+}
+
+/// The first moment of `day` in `tz`: the earlier instant when midnight happens
+/// twice, the first moment of the day when a clock change skips midnight.
+pub fn local_midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    let Some(midnight) = day.and_hms_opt(0, 0, 0) else {
         return DateTime::<Utc>::MIN_UTC;
     };
     for step in 0..=24 {
@@ -117,7 +123,17 @@ pub fn last_months(
     n: usize,
 ) -> QueryResult<Vec<Downtime>> {
     let zone = crate::schedule::tz::zone(tz).unwrap_or(chrono_tz::UTC);
-    let starts = month_starts(now, zone, n);
+    over_periods(conn, check, &month_starts(now, zone, n), now)
+}
+
+/// The down time of `check` in each period that starts at one of `starts`
+/// (ascending; the last runs until `now`), as [`summarize`] counts it.
+pub fn over_periods(
+    conn: &mut DbConn,
+    check: &Check,
+    starts: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<Downtime>> {
     let Some(first) = starts.first().copied() else {
         return Ok(Vec::new());
     };
@@ -140,7 +156,7 @@ pub fn last_months(
         })
         .collect();
     Ok(summarize(
-        &starts,
+        starts,
         &flips,
         check.stored_status(),
         utc(check.created),

@@ -88,6 +88,10 @@ pub fn channel_codes(conn: &mut DbConn, project_id: i64) -> QueryResult<HashMap<
         .filter(channels::project_id.eq(project_id))
         .select((channel_checks::check_id, channels::code))
         .load(conn)?;
+    Ok(by_check(rows))
+}
+
+fn by_check(rows: Vec<(i64, String)>) -> HashMap<i64, Vec<String>> {
     let mut by_check: HashMap<i64, Vec<String>> = HashMap::new();
     for (check_id, code) in rows {
         by_check.entry(check_id).or_default().push(code);
@@ -95,7 +99,20 @@ pub fn channel_codes(conn: &mut DbConn, project_id: i64) -> QueryResult<HashMap<
     for codes in by_check.values_mut() {
         codes.sort_unstable();
     }
-    Ok(by_check)
+    by_check
+}
+
+/// The channel UUIDs assigned to each of `check_ids`, sorted as strings: one query.
+pub fn channel_codes_of_many(
+    conn: &mut DbConn,
+    check_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<String>>> {
+    let rows: Vec<(i64, String)> = channel_checks::table
+        .inner_join(channels::table)
+        .filter(channel_checks::check_id.eq_any(check_ids))
+        .select((channel_checks::check_id, channels::code))
+        .load(conn)?;
+    Ok(by_check(rows))
 }
 
 /// The channel UUIDs assigned to one check, sorted as strings.

@@ -80,6 +80,63 @@ pub struct Endpoints {
     pub opsgenie_us: String,
     /// Opsgenie's API root for EU accounts.
     pub opsgenie_eu: String,
+    /// Trello's card-creating endpoint (`/1/cards`).
+    pub trello: String,
+    /// GitHub's REST API root; `/app/installations/...` and `/repos/...` are appended.
+    pub github: String,
+    /// Twilio's API root; `/2010-04-01/Accounts/<account>/Messages.json` (or
+    /// `Calls.json`) is appended.
+    pub twilio: String,
+}
+
+/// Twilio, for SMS, WhatsApp and phone calls (healthchecks' names).
+#[derive(Debug, Clone, Default)]
+pub struct TwilioConfig {
+    pub account: Option<String>,
+    pub auth: Option<Secret>,
+    /// The sending number (E.164), for calls, and for messages unless a messaging
+    /// service is set.
+    pub from: Option<String>,
+    /// Sends messages through this messaging service instead of `from`.
+    pub messaging_service_sid: Option<String>,
+    pub use_whatsapp: bool,
+    /// WhatsApp message templates (Twilio Content SIDs) for down and up alerts.
+    pub whatsapp_down_content_sid: Option<String>,
+    pub whatsapp_up_content_sid: Option<String>,
+}
+
+impl TwilioConfig {
+    /// Account and auth token: what every Twilio request needs.
+    pub fn credentials(&self) -> Option<(&str, &str)> {
+        let account = self.account.as_deref().filter(|a| !a.trim().is_empty())?;
+        let auth = self
+            .auth
+            .as_ref()
+            .map(Secret::expose)
+            .filter(|a| !a.is_empty())?;
+        Some((account, auth))
+    }
+
+    /// Whether messages have a sender: a number or a messaging service.
+    pub fn can_message(&self) -> bool {
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        self.credentials().is_some() && (set(&self.from) || set(&self.messaging_service_sid))
+    }
+
+    /// Whether WhatsApp is switched on, with a sender and a message template for
+    /// each status (WhatsApp takes only approved templates from businesses).
+    pub fn can_whatsapp(&self) -> bool {
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        self.use_whatsapp
+            && self.can_message()
+            && set(&self.whatsapp_down_content_sid)
+            && set(&self.whatsapp_up_content_sid)
+    }
+
+    /// Whether calls have a number to call from.
+    pub fn can_call(&self) -> bool {
+        self.credentials().is_some() && self.from.as_deref().is_some_and(|s| !s.trim().is_empty())
+    }
 }
 
 /// Keys and switches of the integrations (healthchecks' names, §10.5 of the spec).
@@ -88,6 +145,12 @@ pub struct IntegrationsConfig {
     pub apprise_enabled: bool,
     pub discord_client_id: Option<String>,
     pub discord_client_secret: Option<Secret>,
+    /// The GitHub App: its client ID is also the issuer of the tokens hc signs
+    /// with its private key (PEM, PKCS#1 or PKCS#8).
+    pub github_client_id: Option<String>,
+    pub github_client_secret: Option<Secret>,
+    pub github_private_key: Option<Secret>,
+    pub github_public_link: Option<String>,
     pub matrix_homeserver: Option<String>,
     pub matrix_user_id: Option<String>,
     pub matrix_access_token: Option<Secret>,
@@ -95,6 +158,7 @@ pub struct IntegrationsConfig {
     pub msteams_enabled: bool,
     pub ntfy_sh_token: Option<Secret>,
     pub opsgenie_enabled: bool,
+    pub pagertree_enabled: bool,
     pub pd_enabled: bool,
     pub prometheus_enabled: bool,
     pub pushbullet_client_id: Option<String>,
@@ -109,8 +173,11 @@ pub struct IntegrationsConfig {
     pub slack_client_id: Option<String>,
     pub slack_client_secret: Option<Secret>,
     pub slack_enabled: bool,
+    pub spike_enabled: bool,
     pub telegram_bot_name: String,
     pub telegram_token: Option<Secret>,
+    pub trello_app_key: Option<Secret>,
+    pub twilio: TwilioConfig,
     pub victorops_enabled: bool,
     pub webhooks_enabled: bool,
     pub zulip_enabled: bool,
@@ -294,6 +361,10 @@ fn integrations(env: &Env) -> Result<IntegrationsConfig, ConfigError> {
         apprise_enabled: env.bool("APPRISE_ENABLED", false)?,
         discord_client_id: env.opt_string("DISCORD_CLIENT_ID"),
         discord_client_secret: env.secret("DISCORD_CLIENT_SECRET")?,
+        github_client_id: env.opt_string("GITHUB_CLIENT_ID"),
+        github_client_secret: env.secret("GITHUB_CLIENT_SECRET")?,
+        github_private_key: env.secret("GITHUB_PRIVATE_KEY")?,
+        github_public_link: env.opt_string("GITHUB_PUBLIC_LINK"),
         matrix_homeserver: env.opt_string("MATRIX_HOMESERVER"),
         matrix_user_id: env.opt_string("MATRIX_USER_ID"),
         matrix_access_token: env.secret("MATRIX_ACCESS_TOKEN")?,
@@ -301,6 +372,7 @@ fn integrations(env: &Env) -> Result<IntegrationsConfig, ConfigError> {
         msteams_enabled: env.bool("MSTEAMS_ENABLED", true)?,
         ntfy_sh_token: env.secret("NTFY_SH_TOKEN")?,
         opsgenie_enabled: env.bool("OPSGENIE_ENABLED", true)?,
+        pagertree_enabled: env.bool("PAGERTREE_ENABLED", true)?,
         pd_enabled: env.bool("PD_ENABLED", true)?,
         prometheus_enabled: env.bool("PROMETHEUS_ENABLED", true)?,
         pushbullet_client_id: env.opt_string("PUSHBULLET_CLIENT_ID"),
@@ -323,8 +395,19 @@ fn integrations(env: &Env) -> Result<IntegrationsConfig, ConfigError> {
         slack_client_id: env.opt_string("SLACK_CLIENT_ID"),
         slack_client_secret: env.secret("SLACK_CLIENT_SECRET")?,
         slack_enabled: env.bool("SLACK_ENABLED", true)?,
+        spike_enabled: env.bool("SPIKE_ENABLED", true)?,
         telegram_bot_name: env.string("TELEGRAM_BOT_NAME", "ExampleBot"),
         telegram_token: env.secret("TELEGRAM_TOKEN")?,
+        trello_app_key: env.secret("TRELLO_APP_KEY")?,
+        twilio: TwilioConfig {
+            account: env.opt_string("TWILIO_ACCOUNT"),
+            auth: env.secret("TWILIO_AUTH")?,
+            from: env.opt_string("TWILIO_FROM"),
+            messaging_service_sid: env.opt_string("TWILIO_MESSAGING_SERVICE_SID"),
+            use_whatsapp: env.bool("TWILIO_USE_WHATSAPP", false)?,
+            whatsapp_down_content_sid: env.opt_string("WHATSAPP_DOWN_CONTENT_SID"),
+            whatsapp_up_content_sid: env.opt_string("WHATSAPP_UP_CONTENT_SID"),
+        },
         victorops_enabled: env.bool("VICTOROPS_ENABLED", true)?,
         webhooks_enabled: env.bool("WEBHOOKS_ENABLED", true)?,
         zulip_enabled: env.bool("ZULIP_ENABLED", true)?,
@@ -342,6 +425,9 @@ fn integrations(env: &Env) -> Result<IntegrationsConfig, ConfigError> {
             telegram: env.string("HC_TELEGRAM_URL", "https://api.telegram.org"),
             opsgenie_us: env.string("HC_OPSGENIE_URL", "https://api.opsgenie.com"),
             opsgenie_eu: env.string("HC_OPSGENIE_EU_URL", "https://api.eu.opsgenie.com"),
+            trello: env.string("HC_TRELLO_URL", "https://api.trello.com/1/cards"),
+            github: env.string("HC_GITHUB_API_URL", "https://api.github.com"),
+            twilio: env.string("HC_TWILIO_URL", "https://api.twilio.com"),
         },
     })
 }

@@ -44,6 +44,16 @@ pub struct Profile {
     pub deletion_notice_date: Option<NaiveDateTime>,
     pub deletion_scheduled_date: Option<NaiveDateTime>,
     pub last_active_date: Option<NaiveDateTime>,
+    /// Text messages (SMS and WhatsApp) allowed a month for the projects this user
+    /// owns, and how many went out in the month of `last_sms_date`.
+    pub sms_limit: i64,
+    pub sms_sent: i64,
+    pub last_sms_date: Option<NaiveDateTime>,
+    /// Phone calls allowed a month, and how many were made in the month of
+    /// `last_call_date`.
+    pub call_limit: i64,
+    pub calls_sent: i64,
+    pub last_call_date: Option<NaiveDateTime>,
 }
 
 impl Profile {
@@ -64,6 +74,12 @@ impl Profile {
             deletion_notice_date: None,
             deletion_scheduled_date: None,
             last_active_date: None,
+            sms_limit: 10_000,
+            sms_sent: 0,
+            last_sms_date: None,
+            call_limit: 10_000,
+            calls_sent: 0,
+            last_call_date: None,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod mail;
 mod profile;
 mod projects;
 mod schedule;
+mod unsubscribe;
 mod visitor;
 pub(crate) mod welcome;
 
@@ -38,4 +39,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     welcome::configure(cfg);
     profile::configure(cfg);
     admin::configure(cfg);
+    unsubscribe::configure(cfg);
 }

@@ -1,1 +1,250 @@
-//! Scaffold: being written.
+//! The add pages of the Twilio kinds (SMS, WhatsApp, phone call) and of the
+//! webhook kinds Google Chat, PagerTree and Spike, over real HTTP: which settings
+//! offer them, what each form checks, and the value it stores (the one
+//! `sendalerts` reads).
+
+use diesel::prelude::*;
+use hc_core::models::{Channel, Project, User};
+use hc_core::schema::{channels, projects};
+use serde_json::{json, Value};
+
+use crate::support::{App, Reply};
+use crate::web::{location, Web};
+
+const PW: &str = "pw-123456";
+
+const TWILIO: &[(&str, &str)] = &[
+    ("TWILIO_ACCOUNT", "AC123"),
+    ("TWILIO_AUTH", "tok"),
+    ("TWILIO_FROM", "+15550001"),
+    ("TWILIO_USE_WHATSAPP", "True"),
+    ("WHATSAPP_DOWN_CONTENT_SID", "HXdown"),
+    ("WHATSAPP_UP_CONTENT_SID", "HXup"),
+];
+
+async fn ann(app: &App) -> (User, Project, Web<'_>) {
+    let user = app.user("ann@example.org", PW);
+    let project = projects::table
+        .filter(projects::owner_id.eq(user.id))
+        .order(projects::id)
+        .select(Project::as_select())
+        .first(&mut app.conn())
+        .unwrap();
+    let web = app.web();
+    web.login("ann@example.org", PW).await;
+    (user, project, web)
+}
+
+fn add(project: &Project, slug: &str) -> String {
+    format!("/projects/{}/add_{slug}/", project.code)
+}
+
+fn channels_of(app: &App, project: &Project) -> Vec<Channel> {
+    channels::table
+        .filter(channels::project_id.eq(project.id))
+        .order(channels::id)
+        .select(Channel::as_select())
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+/// Adds an integration and returns the new channel.
+async fn add_ok(
+    web: &Web<'_>,
+    app: &App,
+    project: &Project,
+    slug: &str,
+    fields: &[(&str, &str)],
+) -> Channel {
+    let before = channels_of(app, project).len();
+    let reply = web.post(&add(project, slug), fields).await;
+    assert_eq!(reply.status, 302, "{slug}: {}", reply.body);
+    assert!(location(&reply).starts_with(&format!("/projects/{}/integrations/", project.code)));
+    let all = channels_of(app, project);
+    assert_eq!(all.len(), before + 1, "{slug}");
+    all.into_iter().last().unwrap()
+}
+
+/// A refused form: 400, with `message` in the error paragraph of `field`.
+fn refused(reply: &Reply, field: &str, message: &str) {
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    let marker = format!("<p class=\"error\" id=\"err_{field}\">");
+    let at = reply
+        .body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no error next to {field}: {}", reply.body));
+    let rest = &reply.body[at + marker.len()..];
+    let text = rest[..rest.find("</p>").unwrap()].replace("&#x2F;", "/");
+    assert!(
+        text.contains(message),
+        "{field}: {text:?} lacks {message:?}"
+    );
+}
+
+fn json_of(channel: &Channel) -> Value {
+    serde_json::from_str(&channel.value).unwrap()
+}
+
+#[actix_web::test]
+async fn twilio_kinds_are_offered_only_with_the_sites_twilio_account() {
+    let app = App::start();
+    let (_, project, web) = ann(&app).await;
+    let list = web
+        .get(&format!("/projects/{}/integrations/", project.code))
+        .await;
+    assert_eq!(list.status, 200);
+    for slug in ["sms", "whatsapp", "call"] {
+        assert!(!list.body.contains(&format!("add_{slug}/")), "{slug}");
+        let page = web.get(&add(&project, slug)).await;
+        assert_eq!((page.status, page.body.as_str()), (404, ""), "{slug}");
+        let post = web
+            .post(&add(&project, slug), &[("value", "+15550100")])
+            .await;
+        assert_eq!(post.status, 404, "{slug}");
+    }
+    assert!(
+        channels_of(&app, &project).len() == 1,
+        "only the e-mail one"
+    );
+    for slug in ["googlechat", "pagertree", "spike"] {
+        assert!(list.body.contains(&format!("add_{slug}/")), "{slug}");
+    }
+}
+
+#[actix_web::test]
+async fn sms_whatsapp_and_call_store_an_e164_number_and_the_statuses() {
+    let app = App::start_with(TWILIO);
+    let (_, project, web) = ann(&app).await;
+    let list = web
+        .get(&format!("/projects/{}/integrations/", project.code))
+        .await;
+    for slug in ["sms", "whatsapp", "call"] {
+        assert!(list.body.contains(&format!("add_{slug}/")), "{slug}");
+    }
+
+    let page = web.get(&add(&project, "sms")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("name=\"value\""));
+    assert!(page
+        .body
+        .contains("id=\"id_down\" name=\"down\" type=\"checkbox\" checked"));
+    let reply = web
+        .post(
+            &add(&project, "sms"),
+            &[("value", "555-0100"), ("down", "on")],
+        )
+        .await;
+    refused(&reply, "value", "international format");
+    let reply = web
+        .post(&add(&project, "sms"), &[("value", "+15550100")])
+        .await;
+    refused(&reply, "down", "at least one");
+    let sms = add_ok(
+        &web,
+        &app,
+        &project,
+        "sms",
+        &[("value", "+1 555-0100"), ("down", "on")],
+    )
+    .await;
+    assert_eq!(sms.kind, "sms");
+    assert_eq!(
+        json_of(&sms),
+        json!({"value": "+15550100", "up": false, "down": true})
+    );
+
+    let whatsapp = add_ok(
+        &web,
+        &app,
+        &project,
+        "whatsapp",
+        &[("value", "+37120000000"), ("down", "on"), ("up", "on")],
+    )
+    .await;
+    assert_eq!(whatsapp.kind, "whatsapp");
+    assert_eq!(
+        json_of(&whatsapp),
+        json!({"value": "+37120000000", "up": true, "down": true})
+    );
+
+    let call = add_ok(
+        &web,
+        &app,
+        &project,
+        "call",
+        &[("name", "On-call phone"), ("value", "+15550199")],
+    )
+    .await;
+    assert_eq!(
+        (call.kind.as_str(), call.name.as_str()),
+        ("call", "On-call phone")
+    );
+    assert_eq!(json_of(&call), json!({"value": "+15550199"}));
+
+    let list = web
+        .get(&format!("/projects/{}/integrations/", project.code))
+        .await;
+    assert!(list.body.contains("SMS to +15550100"), "{}", list.body);
+    assert!(list.body.contains("WhatsApp to +37120000000"));
+
+    // SMS and WhatsApp channels can be edited: here, up alerts switched on.
+    let edit = format!("/integrations/{}/edit/", sms.code);
+    assert_eq!(web.get(&edit).await.status, 200);
+    let saved = web
+        .post(
+            &edit,
+            &[("value", "+15550100"), ("down", "on"), ("up", "on")],
+        )
+        .await;
+    assert_eq!(saved.status, 302, "{}", saved.body);
+    let after = channels::table
+        .filter(channels::code.eq(&sms.code))
+        .select(Channel::as_select())
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        json_of(&after),
+        json!({"value": "+15550100", "up": true, "down": true})
+    );
+    // Calls cannot: remove and add again.
+    assert_eq!(
+        web.get(&format!("/integrations/{}/edit/", call.code))
+            .await
+            .status,
+        404
+    );
+}
+
+#[actix_web::test]
+async fn google_chat_pagertree_and_spike_store_their_webhook_url() {
+    let app = App::start();
+    let (_, project, web) = ann(&app).await;
+    for (slug, url) in [
+        (
+            "googlechat",
+            "https://chat.googleapis.com/v1/spaces/AAA/messages?key=k&token=t",
+        ),
+        ("pagertree", "https://api.pagertree.com/integration/int_xyz"),
+        ("spike", "https://hooks.spike.sh/abc/push-events"),
+    ] {
+        let page = web.get(&add(&project, slug)).await;
+        assert_eq!(page.status, 200, "{slug}");
+        let reply = web
+            .post(&add(&project, slug), &[("value", "not a url")])
+            .await;
+        refused(&reply, "value", "http://");
+        let channel = add_ok(&web, &app, &project, slug, &[("value", url)]).await;
+        assert_eq!((channel.kind.as_str(), channel.value.as_str()), (slug, url));
+    }
+}
+
+#[actix_web::test]
+async fn pagertree_and_spike_pages_are_gone_when_switched_off() {
+    let app = App::start_with(&[("PAGERTREE_ENABLED", "False"), ("SPIKE_ENABLED", "False")]);
+    let (_, project, web) = ann(&app).await;
+    for slug in ["pagertree", "spike"] {
+        let page = web.get(&add(&project, slug)).await;
+        assert_eq!((page.status, page.body.as_str()), (404, ""), "{slug}");
+    }
+    assert_eq!(web.get(&add(&project, "googlechat")).await.status, 200);
+}

@@ -99,10 +99,17 @@ pub async fn form(
         return super::pushover::page(state, req, visitor, code).await;
     }
     let user = visitor.user()?.clone();
-    let (project, title) = db(&state, move |conn| writable_project(conn, &user, &code)).await?;
+    let (project, title, choices) = db(&state, move |conn| {
+        let (project, title) = writable_project(conn, &user, &code)?;
+        let choices = group_choices(conn, kind.kind, project.id)?;
+        Ok((project, title, choices))
+    })
+    .await?;
     let mut page = FormPage::new(&state, kind, &project, title);
     if let Some(specs) = forms::specs(kind.kind) {
-        page.fields = forms::views(&specs, &forms::defaults(kind.kind), &Errors::new());
+        let defaults = forms::defaults(kind.kind);
+        page.fields = forms::views(&specs, &defaults, &Errors::new());
+        forms::local::show_choices(&mut page.fields, &choices, &defaults);
     }
     visitor.render(&state, "integrations/add.html", &page)
 }
@@ -135,9 +142,11 @@ pub async fn save(
     let saved = db(&state, move |conn| {
         conn.write_tx(|conn| {
             let (project, title) = writable_project(conn, &user2, &code)?;
-            let built = match built {
+            let choices = group_choices(conn, kind.kind, project.id)?;
+            let built = match built.and_then(|b| forms::local::keep_offered(kind.kind, b, &choices))
+            {
                 Ok(built) => built,
-                Err(errors) => return Ok(Err((project, title, errors))),
+                Err(errors) => return Ok(Err((project, title, errors, choices))),
             };
             let mut channel = new_channel(&project, kind.kind, &built.name, built.value);
             let confirm = built
@@ -168,9 +177,10 @@ pub async fn save(
                 "/projects/{project_code}/integrations/?done={done}"
             )))
         }
-        Err((project, title, errors)) => {
+        Err((project, title, errors, choices)) => {
             let mut page = FormPage::new(&state, kind, &project, title);
             page.fields = forms::views(&specs, &values, &errors);
+            forms::local::show_choices(&mut page.fields, &choices, &values);
             page.error = "Please correct the fields marked below.".into();
             visitor.render_status(
                 &state,
@@ -180,6 +190,18 @@ pub async fn save(
             )
         }
     }
+}
+
+/// The integrations a group's form offers; none for other kinds.
+fn group_choices(
+    conn: &mut DbConn,
+    kind: &str,
+    project_id: i64,
+) -> Result<Vec<(String, String)>, PageError> {
+    if kind != "group" {
+        return Ok(Vec::new());
+    }
+    Ok(forms::local::choices(conn, project_id)?)
 }
 
 /// E-mail verification applies to addresses other than the user's own, when the
@@ -263,12 +285,17 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, PageError> {
     let visitor = Visitor::load(&state, &req).await?;
     let user = visitor.user()?.clone();
-    let (channel, project, title, kind) =
-        db(&state, move |conn| editable_channel(conn, &user, &code)).await?;
+    let (channel, project, title, kind, choices) = db(&state, move |conn| {
+        let (channel, project, title, kind) = editable_channel(conn, &user, &code)?;
+        let choices = group_choices(conn, kind.kind, project.id)?;
+        Ok((channel, project, title, kind, choices))
+    })
+    .await?;
     let specs = forms::specs(kind.kind).ok_or(PageError::NotFound)?;
     let old = forms::decode(kind.kind, &channel.name, &channel.value);
     let shown = forms::shown(&specs, &old, Some(&old));
-    let fields = forms::views(&specs, &shown, &Errors::new());
+    let mut fields = forms::views(&specs, &shown, &Errors::new());
+    forms::local::show_choices(&mut fields, &choices, &shown);
     let page = edit_page(&state, kind, &channel, &project, title, fields);
     visitor.render(&state, "integrations/add.html", &page)
 }
@@ -290,11 +317,15 @@ pub async fn edit_save(
             let specs = forms::specs(kind.kind).ok_or(PageError::NotFound)?;
             let old = forms::decode(kind.kind, &channel.name, &channel.value);
             let values = forms::read(&specs, &form, Some(&old));
-            let built = match forms::build(kind.kind, &specs, &values) {
+            let choices = group_choices(conn, kind.kind, project.id)?;
+            let built = forms::build(kind.kind, &specs, &values)
+                .and_then(|b| forms::local::keep_offered(kind.kind, b, &choices));
+            let built = match built {
                 Ok(built) => built,
                 Err(errors) => {
                     let shown = forms::shown(&specs, &values, Some(&old));
-                    let fields = forms::views(&specs, &shown, &errors);
+                    let mut fields = forms::views(&specs, &shown, &errors);
+                    forms::local::show_choices(&mut fields, &choices, &shown);
                     return Ok(Err(edit_page(
                         &state2, kind, &channel, &project, title, fields,
                     )));

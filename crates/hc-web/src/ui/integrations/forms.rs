@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 mod build;
+pub mod local;
+mod phone;
 mod values;
 
 pub use build::{build, sendable};
@@ -37,6 +39,8 @@ pub enum Input {
     Headers,
     Select(&'static [(&'static str, &'static str)]),
     Check,
+    /// A group's members: a checkbox per integration of the project.
+    Channels,
 }
 
 /// One field of a form.
@@ -192,6 +196,30 @@ pub fn specs(kind: &str) -> Option<Vec<Spec>> {
             "Incoming webhook URL",
             "In Rocket.Chat: Administration → Integrations → New → Incoming.",
         )],
+        "googlechat" => vec![webhook_url_field(
+            "Incoming webhook URL",
+            "In Google Chat: the space's menu → Apps & integrations → Webhooks → Add webhook, then copy its URL.",
+        )],
+        "pagertree" => vec![webhook_url_field(
+            "Integration URL",
+            "In PagerTree: Integrations → Create Integration → Healthchecks.io, then copy the endpoint URL.",
+        )],
+        "spike" => vec![webhook_url_field(
+            "Webhook URL",
+            "In Spike: Integrations → Add integration → Healthchecks.io, then copy the webhook URL.",
+        )],
+        "sms" | "whatsapp" => vec![
+            field("value", "Phone number", Input::Text)
+                .required()
+                .max(30)
+                .help("In international format, like +15550100."),
+            field("down", "Send a message when a check goes down", Input::Check),
+            field("up", "Send a message when a check comes back up", Input::Check),
+        ],
+        "call" => vec![field("value", "Phone number", Input::Text)
+            .required()
+            .max(30)
+            .help("In international format, like +15550100. Calls are made only when a check goes down.")],
         "victorops" => vec![webhook_url_field(
             "REST endpoint URL",
             "In Splunk On-Call: Integrations → REST Endpoint; replace $routing_key with your routing key.",
@@ -280,7 +308,7 @@ pub fn specs(kind: &str) -> Option<Vec<Spec>> {
             field("priority", "Priority when a check goes down", Input::Select(GOTIFY_PRIORITIES)),
             field("priority_up", "Priority when a check comes back up", Input::Select(GOTIFY_PRIORITIES)),
         ],
-        _ => return None,
+        _ => local::specs(kind)?,
     };
     Some(std::iter::once(NAME).chain(fields).collect())
 }
@@ -288,13 +316,16 @@ pub fn specs(kind: &str) -> Option<Vec<Spec>> {
 /// Kinds whose configuration can be changed after adding (spec §6.2); the others
 /// are removed and added again.
 pub fn editable(kind: &str) -> bool {
-    matches!(kind, "email" | "webhook" | "signal" | "ntfy" | "gotify")
+    matches!(
+        kind,
+        "email" | "webhook" | "signal" | "ntfy" | "gotify" | "sms" | "whatsapp" | "group"
+    )
 }
 
 /// The values a new form starts with.
 pub fn defaults(kind: &str) -> Values {
     let pairs: &[(&str, &str)] = match kind {
-        "email" | "signal" => &[("down", "on"), ("up", "on")],
+        "email" | "signal" | "sms" | "whatsapp" => &[("down", "on"), ("up", "on")],
         "webhook" => &[("method_down", "GET"), ("method_up", "GET")],
         "opsgenie" => &[("region", "us")],
         "zulip" => &[("mtype", "stream")],
@@ -328,6 +359,8 @@ pub struct FieldView {
     pub help: &'static str,
     pub error: String,
     pub section: &'static str,
+    /// A group's choice of integrations (see [`local::show_choices`]).
+    pub picks: Vec<local::Pick>,
 }
 
 #[derive(Debug, Serialize)]
@@ -363,6 +396,7 @@ pub fn views(specs: &[Spec], values: &Values, errors: &Errors) -> Vec<FieldView>
                     Input::Area | Input::Headers => "textarea",
                     Input::Select(_) => "select",
                     Input::Check => "checkbox",
+                    Input::Channels => "channels",
                 },
                 checked: value == "on",
                 value,
@@ -373,6 +407,7 @@ pub fn views(specs: &[Spec], values: &Values, errors: &Errors) -> Vec<FieldView>
                 help: spec.help,
                 error: errors.get(spec.name).cloned().unwrap_or_default(),
                 section: spec.section,
+                picks: Vec::new(),
             }
         })
         .collect()

@@ -179,8 +179,17 @@ pub fn build(kind: &str, specs: &[Spec], values: &Values) -> Result<Built, Error
             }
             Value::Object(stored).to_string()
         }
-        "slack" | "mattermost" | "discord" | "msteamsw" | "rocketchat" | "victorops" => {
-            get("value").to_owned()
+        "slack" | "mattermost" | "discord" | "msteamsw" | "rocketchat" | "victorops"
+        | "googlechat" | "pagertree" | "spike" => get("value").to_owned(),
+        "sms" | "whatsapp" | "call" => {
+            let number = super::phone::normalize(get("value")).unwrap_or_else(|e| {
+                error("value", &e);
+                String::new()
+            });
+            if kind != "call" && !flag("down") && !flag("up") {
+                error("down", "Choose at least one of the two.");
+            }
+            super::phone::value(kind, &number, flag("up"), flag("down"))
         }
         "pd" => {
             let key = get("service_key");
@@ -303,6 +312,15 @@ pub fn build(kind: &str, specs: &[Spec], values: &Values) -> Result<Built, Error
             })
             .to_string()
         }
+        "shell" | "trello" | "apprise" | "group" => {
+            match super::local::build(kind, &|name| get(name).to_owned()) {
+                Ok(value) => value,
+                Err((field, message)) => {
+                    error(field, &message);
+                    String::new()
+                }
+            }
+        }
         _ => {
             error("name", "This kind of integration cannot be added here.");
             String::new()
@@ -345,8 +363,10 @@ pub fn sendable(kind: &str, value: &str) -> bool {
         "slack" => slack::webhook_url(value, slack::Flavour::Slack).is_some(),
         "mattermost" => slack::webhook_url(value, slack::Flavour::Mattermost).is_some(),
         "discord" => slack::webhook_url(value, slack::Flavour::Discord).is_some(),
-        "msteamsw" | "rocketchat" | "victorops" | "pushbullet" | "matrix" => {
-            !value.trim().is_empty()
+        "msteamsw" | "rocketchat" | "victorops" | "pushbullet" | "matrix" | "googlechat"
+        | "pagertree" | "spike" => !value.trim().is_empty(),
+        "sms" | "whatsapp" | "call" => {
+            hc_integrations::kinds::twilio::Phone::parse(value).is_some()
         }
         "pd" => pagerduty::service_key(value).is_some(),
         "opsgenie" => opsgenie::settings(value).is_some(),
@@ -356,6 +376,7 @@ pub fn sendable(kind: &str, value: &str) -> bool {
         "ntfy" => ntfy::Settings::parse(value).is_ok(),
         "gotify" => gotify::Settings::parse(value).is_ok(),
         "po" => hc_integrations::kinds::pushover::settings(value).is_some(),
+        "shell" | "trello" | "apprise" | "group" => super::local::sendable(kind, value),
         _ => false,
     }
 }

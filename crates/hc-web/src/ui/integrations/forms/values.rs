@@ -27,12 +27,12 @@ pub fn decode(kind: &str, name: &str, value: &str) -> Values {
     };
     put("name", name.to_owned());
     match kind {
-        "email" | "signal" if !json.is_empty() => {
+        "email" | "signal" | "sms" | "whatsapp" | "call" if !json.is_empty() => {
             put("value", text("value"));
             put("down", on(flag("down")));
             put("up", on(flag("up")));
         }
-        "email" | "signal" => {
+        "email" | "signal" | "sms" | "whatsapp" | "call" => {
             put("value", value.trim().to_owned());
             put("down", on(true));
             put("up", on(true));
@@ -51,7 +51,7 @@ pub fn decode(kind: &str, name: &str, value: &str) -> Values {
                 put(&format!("headers_{status}"), lines.join("\n"));
             }
         }
-        "ntfy" | "gotify" | "zulip" | "opsgenie" => {
+        "ntfy" | "gotify" | "zulip" | "opsgenie" | "shell" | "trello" => {
             for (key, val) in &json {
                 let shown = match val {
                     Value::String(s) => s.clone(),
@@ -148,6 +148,7 @@ pub fn read(specs: &[Spec], form: &Form, old: Option<&Values>) -> Values {
     for spec in specs {
         let value = match spec.input {
             Input::Check => on(!form.get(spec.name).is_empty()),
+            Input::Channels => super::local::read_picks(form.names()),
             Input::Area | Input::Headers => form.get(spec.name).replace("\r\n", "\n"),
             _ => form.trimmed(spec.name).to_owned(),
         };
@@ -206,7 +207,10 @@ pub fn summary(kind: &str, value: &str) -> String {
         (false, false) => "nothing",
     };
     match kind {
-        "email" | "signal" => format!("{}, alerts for {}", get("value"), statuses()),
+        "email" | "signal" | "sms" | "whatsapp" => {
+            format!("{}, alerts for {}", get("value"), statuses())
+        }
+        "call" => format!("{}, calls when a check goes down", get("value")),
         "webhook" => ["down", "up"]
             .iter()
             .filter(|s| !get(&format!("url_{s}")).is_empty())
@@ -219,7 +223,8 @@ pub fn summary(kind: &str, value: &str) -> String {
             })
             .collect::<Vec<_>>()
             .join("; "),
-        "slack" | "mattermost" | "discord" | "msteamsw" | "rocketchat" | "victorops" => {
+        "slack" | "mattermost" | "discord" | "msteamsw" | "rocketchat" | "victorops"
+        | "googlechat" | "pagertree" | "spike" => {
             match slack::webhook_url(value, slack::Flavour::Slack) {
                 Some(url) => mask(&url),
                 None => String::new(),
@@ -246,6 +251,7 @@ pub fn summary(kind: &str, value: &str) -> String {
         "zulip" => format!("{} on {}", get("to"), get("site")),
         "ntfy" => format!("topic {} on {}", get("topic"), get("url")),
         "gotify" => mask(&get("url")),
+        "shell" | "trello" | "apprise" | "group" => super::local::summary(kind, value),
         _ => String::new(),
     }
 }
