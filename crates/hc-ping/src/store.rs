@@ -155,8 +155,10 @@ pub fn process(
                     None => return Outcome::refused(Answer::SlugNotFound),
                 },
                 [] if request.create => match provision(conn, ping_key, slug, now)? {
-                    Some(check) => (check, true),
-                    None => return Outcome::refused(Answer::SlugNotFound),
+                    Provisioned::Created(check) => (check, true),
+                    Provisioned::Existing(check) => (prefetched.current(check), false),
+                    Provisioned::Ambiguous => return Outcome::refused(Answer::Ambiguous),
+                    Provisioned::Refused => return Outcome::refused(Answer::SlugNotFound),
                 },
                 [] => return Outcome::refused(Answer::SlugNotFound),
                 _ => return Outcome::refused(Answer::Ambiguous),
@@ -215,16 +217,21 @@ pub fn process(
     })
 }
 
-/// Writes the batch's changed checks back: one statement on PostgreSQL (a round trip
-/// per check would dominate), one per check elsewhere.
+/// Writes the batch's changed checks back: one statement on PostgreSQL and SQLite
+/// (a statement per check would dominate the writer's time), one per check on
+/// MySQL, whose multi-table UPDATE needs a different shape.
 pub fn flush(conn: &mut DbConn, prefetched: &Prefetched) -> QueryResult<()> {
     let dirty: Vec<&Check> = prefetched
         .dirty
         .iter()
         .filter_map(|code| prefetched.checks.get(code))
         .collect();
-    if let (DbConn::Postgres(c), true) = (&mut *conn, dirty.len() > 1) {
-        return update_many_pg(c, &dirty);
+    if dirty.len() > 1 {
+        match conn {
+            DbConn::Postgres(c) => return update_many(c, &dirty, Placeholders::Postgres),
+            DbConn::Sqlite(c) => return update_many(c, &dirty, Placeholders::Sqlite),
+            DbConn::Mysql(_) => {}
+        }
     }
     for check in dirty {
         diesel::update(checks::table.find(check.id))
@@ -234,27 +241,66 @@ pub fn flush(conn: &mut DbConn, prefetched: &Prefetched) -> QueryResult<()> {
     Ok(())
 }
 
-fn update_many_pg(conn: &mut diesel::PgConnection, dirty: &[&Check]) -> QueryResult<()> {
+/// How a backend spells bound parameters in hand-written SQL.
+#[derive(Clone, Copy)]
+enum Placeholders {
+    /// `$1::bigint`: numbered and typed, so that `VALUES` rows have column types.
+    Postgres,
+    /// `?`: SQLite's columns take the values' types.
+    Sqlite,
+}
+
+/// The columns a ping changes, as bound in [`update_many`], with PostgreSQL's types.
+const CHANGED: [(&str, &str); 9] = [
+    ("id", "bigint"),
+    ("status", "text"),
+    ("last_ping", "timestamp"),
+    ("last_start", "timestamp"),
+    ("last_start_rid", "text"),
+    ("last_duration", "bigint"),
+    ("has_confirmation_link", "boolean"),
+    ("alert_after", "timestamp"),
+    ("n_pings", "bigint"),
+];
+
+/// `UPDATE checks ... FROM (VALUES ...)`: every changed check in one statement.
+fn update_many<C>(conn: &mut C, dirty: &[&Check], style: Placeholders) -> QueryResult<()>
+where
+    C: Connection,
+    C::Backend: diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>
+        + diesel::sql_types::HasSqlType<diesel::sql_types::Text>
+        + diesel::sql_types::HasSqlType<diesel::sql_types::Timestamp>
+        + diesel::sql_types::HasSqlType<diesel::sql_types::Bool>,
+    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, C::Backend>,
+    String: diesel::serialize::ToSql<diesel::sql_types::Text, C::Backend>,
+    bool: diesel::serialize::ToSql<diesel::sql_types::Bool, C::Backend>,
+    chrono::NaiveDateTime: diesel::serialize::ToSql<diesel::sql_types::Timestamp, C::Backend>,
+    diesel::query_builder::BoxedSqlQuery<'static, C::Backend, diesel::query_builder::SqlQuery>:
+        diesel::query_dsl::methods::ExecuteDsl<C>,
+{
     use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
-    const COLUMNS: usize = 9;
     let rows: Vec<String> = (0..dirty.len())
         .map(|row| {
-            let n = |col: usize| row * COLUMNS + col;
-            format!(
-                "(${}::bigint, ${}::text, ${}::timestamp, ${}::timestamp, ${}::text, ${}::bigint, ${}::boolean, ${}::timestamp, ${}::bigint)",
-                n(1), n(2), n(3), n(4), n(5), n(6), n(7), n(8), n(9)
-            )
+            let cells: Vec<String> = CHANGED
+                .iter()
+                .enumerate()
+                .map(|(col, (_, ty))| match style {
+                    Placeholders::Postgres => format!("${}::{ty}", row * CHANGED.len() + col + 1),
+                    Placeholders::Sqlite => "?".to_owned(),
+                })
+                .collect();
+            format!("({})", cells.join(", "))
         })
         .collect();
+    let names: Vec<&str> = CHANGED.iter().map(|(name, _)| *name).collect();
+    let set: Vec<String> = names[1..].iter().map(|n| format!("{n} = v.{n}")).collect();
     let sql = format!(
-        "UPDATE checks SET status = v.status, last_ping = v.last_ping, last_start = v.last_start, \
-         last_start_rid = v.last_start_rid, last_duration = v.last_duration, \
-         has_confirmation_link = v.has_confirmation_link, alert_after = v.alert_after, n_pings = v.n_pings \
-         FROM (VALUES {}) AS v(id, status, last_ping, last_start, last_start_rid, last_duration, \
-         has_confirmation_link, alert_after, n_pings) WHERE checks.id = v.id",
-        rows.join(", ")
+        "WITH v({}) AS (VALUES {}) UPDATE checks SET {} FROM v WHERE checks.id = v.id",
+        names.join(", "),
+        rows.join(", "),
+        set.join(", ")
     );
-    let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
+    let mut query = diesel::sql_query(sql).into_boxed::<C::Backend>();
     for check in dirty {
         query = query
             .bind::<BigInt, _>(check.id)
@@ -312,22 +358,68 @@ impl<'a> PingChanges<'a> {
     }
 }
 
+/// What `?create=1` found or made.
+enum Provisioned {
+    Created(Check),
+    /// Another transaction made it first (another writer or receiver).
+    Existing(Check),
+    Ambiguous,
+    /// No such project, or its owner is far over their limit.
+    Refused,
+}
+
 /// `?create=1` on an unknown slug: a check named after the slug with every channel
 /// of the project, unless the project is unknown or its owner is far over their limit.
+///
+/// The project's row is locked first and the slug looked up again under the lock
+/// (with a locking read, which sees the latest commit even in MySQL's repeatable
+/// reads): two receivers, or two writers of one, creating the same new slug at the
+/// same moment make one check, and the second ping lands on it.
 fn provision(
     conn: &mut DbConn,
     ping_key: &str,
     slug: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> QueryResult<Option<Check>> {
-    let Some((project_id, owner_id)) = projects::table
-        .filter(projects::ping_key.eq(ping_key))
-        .select((projects::id, projects::owner_id))
-        .first::<(i64, i64)>(conn)
-        .optional()?
-    else {
-        return Ok(None);
+) -> QueryResult<Provisioned> {
+    macro_rules! project {
+        () => {
+            projects::table
+                .filter(projects::ping_key.eq(ping_key))
+                .select((projects::id, projects::owner_id))
+        };
+    }
+    let found: Option<(i64, i64)> = match conn {
+        DbConn::Sqlite(c) => project!().first(c).optional()?,
+        DbConn::Postgres(c) => project!().for_update().first(c).optional()?,
+        DbConn::Mysql(c) => project!().for_update().first(c).optional()?,
     };
+    let Some((project_id, owner_id)) = found else {
+        return Ok(Provisioned::Refused);
+    };
+    macro_rules! same_slug {
+        () => {
+            checks::table
+                .filter(checks::project_id.eq(project_id))
+                .filter(checks::slug.eq(slug))
+                .select(checks::id)
+                .limit(2)
+        };
+    }
+    let ids: Vec<i64> = match conn {
+        DbConn::Sqlite(c) => same_slug!().load(c)?,
+        DbConn::Postgres(c) => same_slug!().for_update().load(c)?,
+        DbConn::Mysql(c) => same_slug!().for_update().load(c)?,
+    };
+    match ids.as_slice() {
+        [] => {}
+        [id] => {
+            return Ok(match check_ops::lock(conn, By::Id(*id))? {
+                Some(check) => Provisioned::Existing(check),
+                None => Provisioned::Refused,
+            })
+        }
+        _ => return Ok(Provisioned::Ambiguous),
+    }
     let limit: i64 = profiles::table
         .filter(profiles::user_id.eq(owner_id))
         .select(profiles::check_limit)
@@ -340,7 +432,7 @@ fn provision(
         .count()
         .get_result(conn)?;
     if owned >= 2 * limit {
-        return Ok(None);
+        return Ok(Provisioned::Refused);
     }
     let new = Check {
         name: slug.to_owned(),
@@ -351,7 +443,7 @@ fn provision(
         .values(&new)
         .execute(conn)?;
     let Some(check) = check_ops::lock(conn, By::Code(&new.code))? else {
-        return Ok(None);
+        return Ok(Provisioned::Refused);
     };
     let channel_ids: Vec<i64> = channels::table
         .filter(channels::project_id.eq(project_id))
@@ -366,5 +458,5 @@ fn provision(
             })
             .execute(conn)?;
     }
-    Ok(Some(check))
+    Ok(Provisioned::Created(check))
 }

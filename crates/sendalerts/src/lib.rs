@@ -67,12 +67,20 @@ pub async fn run(
     let config = Arc::new(config);
     let senders =
         Senders::new(config.clone(), pool.clone()).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut compacted: Option<std::time::Instant> = None;
     loop {
         let pass_pool = pool.clone();
         let pass_senders = senders.clone();
+        let compact = compacted.is_none_or(|at| at.elapsed() >= COMPACT_EVERY);
+        if compact {
+            compacted = Some(std::time::Instant::now());
+        }
         let report = blocking(move || {
             let mut conn = pass_pool.get()?;
             let now = hc_core::time::now();
+            if compact {
+                compact_heartbeats(&mut conn, now);
+            }
             let liveness = if pass_senders.config.outage_protection {
                 Liveness::load(&mut conn)?
             } else {
@@ -121,6 +129,19 @@ pub async fn run(
             }
             _ = tokio::time::sleep(Duration::from_secs_f64(cli.interval)) => {}
         }
+    }
+}
+
+/// Old receiver heartbeats are merged this often (see `hc_core::outage::compact`).
+const COMPACT_EVERY: Duration = Duration::from_secs(3600);
+
+/// Merges the heartbeat rows of receiver sessions that ended over a day ago. A
+/// failure costs nothing but a larger table until the next try.
+fn compact_heartbeats(conn: &mut hc_core::db::DbConn, now: chrono::DateTime<chrono::Utc>) {
+    match hc_core::outage::compact(conn, now) {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "old receiver heartbeats merged"),
+        Err(e) => tracing::warn!(error = %e, "cannot merge old receiver heartbeats"),
     }
 }
 

@@ -149,6 +149,9 @@ impl Check {
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = pings)]
+// `None` is NULL, never the column's default (every nullable column defaults to NULL):
+// then SQLite gets one multi-row INSERT per batch instead of a statement per row.
+#[diesel(treat_none_as_default_value = false)]
 pub struct Ping {
     #[diesel(skip_insertion)]
     pub id: i64,

@@ -35,6 +35,8 @@ pub struct ChannelCheck {
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = notifications)]
+// `None` is NULL (the nullable columns' default): one multi-row INSERT on SQLite.
+#[diesel(treat_none_as_default_value = false)]
 pub struct Notification {
     #[diesel(skip_insertion)]
     pub id: i64,

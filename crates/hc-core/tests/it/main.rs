@@ -5,6 +5,7 @@
 
 mod accounts;
 mod connect;
+mod heartbeats;
 mod migrations;
 mod ratelimit;
 mod rows;

@@ -1,7 +1,9 @@
 //! Signal (spec §6.2 `signal`): a JSON-RPC 2.0 `send` call to the operator's
 //! signal-cli daemon over its socket (`SIGNAL_CLI_SOCKET`: a Unix socket path, or
 //! `host:port` for TCP). One request line goes out; answer lines are read until the
-//! one with our id, all within one time limit.
+//! one with our id, all within one time limit. When Signal rate-limits the account
+//! and asks for a CAPTCHA, only the operators can answer it: they get an e-mail,
+//! once per challenge.
 
 use std::time::Duration;
 
@@ -9,10 +11,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
+use crate::alert::Senders;
 use crate::chat::{self, Style};
 use crate::context::Alert;
+use crate::email::Outgoing;
 use crate::failure::Failure;
-use crate::outbound::Outbound;
 
 /// The whole call, connecting included (healthchecks allows 20 seconds).
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -121,11 +124,74 @@ pub fn judge(reply: &Value) -> Result<(), Failure> {
     }
 }
 
-pub async fn send(
-    _http: &Outbound,
-    alert: &Alert,
-    config: &hc_core::config::Config,
-) -> Result<(), Failure> {
+/// The CAPTCHA challenge in a rate-limit answer: the token of its
+/// `RATE_LIMIT_FAILURE` result.
+pub fn challenge(reply: &Value) -> Option<String> {
+    reply
+        .pointer("/error/data/response/results")?
+        .as_array()?
+        .iter()
+        .filter(|r| r.get("type").and_then(Value::as_str) == Some("RATE_LIMIT_FAILURE"))
+        .find_map(|r| r.get("token").and_then(Value::as_str))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned)
+}
+
+/// The `operator_notices` kind that lets one notice out per challenge (the column
+/// holds 100 characters: a long token is hashed).
+pub fn notice_kind(token: &str) -> String {
+    if token.len() <= 64 {
+        format!("signal-captcha-{token}")
+    } else {
+        let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        format!("signal-captcha-{hex}")
+    }
+}
+
+/// The e-mail that tells an operator how to answer the challenge.
+pub fn captcha_notice(config: &hc_core::config::Config, to: &str, token: &str) -> Outgoing {
+    let socket = config
+        .integrations
+        .signal_cli_socket
+        .as_deref()
+        .unwrap_or_default();
+    let rpc = json!({
+        "jsonrpc": "2.0",
+        "method": "submitRateLimitChallenge",
+        "params": {"challenge": token, "captcha": "signalcaptcha://..."},
+        "id": "1",
+    });
+    Outgoing {
+        to: to.to_owned(),
+        subject: format!("{}: Signal asks for a CAPTCHA", config.site_name),
+        text: format!(
+            "Signal has rate-limited the account that signal-cli sends alerts from, and \
+             accepts no more messages from it until someone solves a CAPTCHA. Until \
+             then Signal alerts fail (each is retried a few times).\n\n\
+             Challenge token: {token}\n\n\
+             To answer it:\n\n\
+             1. Open https://signalcaptchas.org/challenge/generate.html and solve the \
+             CAPTCHA.\n\
+             2. Copy the address of the \"Open Signal\" link it then shows (it starts \
+             with signalcaptcha://).\n\
+             3. Give both to signal-cli's submitRateLimitChallenge: while its daemon runs \
+             (SIGNAL_CLI_SOCKET = {socket}), send it this JSON-RPC line, with the copied \
+             address as the captcha:\n\n\
+             {rpc}\n\n\
+             or, with the daemon stopped, run:\n\n\
+             signal-cli -a <ACCOUNT> submitRateLimitChallenge --challenge {token} \
+             --captcha 'signalcaptcha://...'\n\n\
+             Site: {}\n",
+            config.site_root
+        ),
+        html: None,
+    }
+}
+
+pub async fn send(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
+    let config = &senders.config;
     let Some(socket) = config
         .integrations
         .signal_cli_socket
@@ -141,7 +207,48 @@ pub async fn send(
     let reply = tokio::time::timeout(TIMEOUT, call(socket, &line, &id))
         .await
         .map_err(|_| Failure::retry("signal-cli call timed out"))??;
+    if let Some(token) = challenge(&reply) {
+        tell_operators(senders, token).await;
+    }
     judge(&reply)
+}
+
+/// Mails the challenge to the operators (`ADMINS`), once per token whichever
+/// daemon meets it first. The alert's own outcome does not depend on it.
+async fn tell_operators(senders: &Senders, token: String) {
+    let (pool, mailer, config) = (
+        senders.pool.clone(),
+        senders.mailer.clone(),
+        senders.config.clone(),
+    );
+    let told = tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        let now = hc_core::time::now();
+        if !hc_core::outage::claim_notice(&mut conn, &notice_kind(&token), now)
+            .map_err(|e| e.to_string())?
+        {
+            return Ok(());
+        }
+        // The token is no secret (solving it needs the CAPTCHA too), and the log is
+        // all an operator without ADMINS or e-mail has.
+        tracing::warn!(signal.challenge = %token, "Signal asks for a CAPTCHA");
+        let Some(mailer) = mailer else {
+            return Ok(());
+        };
+        for admin in &config.admins {
+            let message = captcha_notice(&config, admin, &token);
+            if let Err(e) = mailer.send_recorded(&mut conn, &message) {
+                tracing::error!(error = %e, "cannot tell the operators about the CAPTCHA");
+            }
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|told| told);
+    if let Err(e) = told {
+        tracing::error!(error = %e, "cannot tell the operators about the CAPTCHA");
+    }
 }
 
 /// `host:port` when the setting is one, else a Unix socket path.

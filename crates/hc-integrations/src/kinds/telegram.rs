@@ -1,14 +1,19 @@
 //! Telegram (spec §6.2 `telegram`): the Bot API's `sendMessage` to the chat (and
-//! forum topic) stored in the channel, the message in Telegram's HTML subset.
+//! forum topic) stored in the channel, the message in Telegram's HTML subset. A
+//! group upgraded to a supergroup gets a new chat id: Telegram's refusal names it,
+//! and the channel is updated and the message sent again, as healthchecks does.
 
+use diesel::prelude::*;
+use hc_core::schema::channels;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::alert::Senders;
 use crate::chat::{self, Style};
 use crate::context::Alert;
 use crate::failure::Failure;
-use crate::outbound::{Answer, Body, Outbound};
+use crate::outbound::{Answer, Body};
 
 /// The chat, as stored when the bot was invited (`type` and `name` are for the
 /// dashboard).
@@ -53,25 +58,19 @@ const GONE: [&str; 9] = [
 /// What Telegram's error answer means.
 pub fn failure(answer: &Answer) -> Failure {
     let generic = answer.failure();
-    let Ok(error) = serde_json::from_str::<Value>(&answer.body) else {
-        return generic;
-    };
-    if let Some(new_id) = error
-        .pointer("/parameters/migrate_to_chat_id")
-        .filter(|id| !id.is_null())
-    {
-        // healthchecks stores the new id and sends again; a send here cannot
-        // change the channel, so the user re-adds it.
-        return Failure::fail(format!(
-            "The Telegram group was upgraded to a supergroup (new chat id {new_id}); \
-             hc cannot update the integration by itself, so please add it again"
-        ));
-    }
-    let Some(description) = error.get("description").and_then(Value::as_str) else {
+    let Some(description) = serde_json::from_str::<Value>(&answer.body)
+        .ok()
+        .and_then(|error| {
+            error
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+    else {
         return generic;
     };
     let message = format!("{} with a message: \"{description}\"", generic.message);
-    if GONE.contains(&description) {
+    if GONE.contains(&description.as_str()) {
         Failure::disable(message)
     } else {
         Failure {
@@ -81,30 +80,89 @@ pub fn failure(answer: &Answer) -> Failure {
     }
 }
 
-pub async fn send(
-    http: &Outbound,
-    alert: &Alert,
-    config: &hc_core::config::Config,
-) -> Result<(), Failure> {
+/// The chat id a group moved to, when Telegram refused because the group was
+/// upgraded to a supergroup (`parameters.migrate_to_chat_id`).
+pub fn migrated_to(answer: &Answer) -> Option<Value> {
+    if answer.delivered() {
+        return None;
+    }
+    serde_json::from_str::<Value>(&answer.body)
+        .ok()?
+        .pointer("/parameters/migrate_to_chat_id")
+        .filter(|id| id.is_i64())
+        .cloned()
+}
+
+/// The channel's value with the chat id replaced, its other fields kept.
+pub fn with_chat_id(value: &str, id: &Value) -> Option<String> {
+    let mut doc = serde_json::from_str::<serde_json::Map<String, Value>>(value).ok()?;
+    doc.insert("id".to_owned(), id.clone());
+    Some(Value::Object(doc).to_string())
+}
+
+pub async fn send(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
+    let config = &senders.config;
     let Some(token) = config.integrations.telegram_token.as_ref() else {
         return Err(Failure::fail("Telegram notifications are not enabled."));
     };
-    let chat = chat(&alert.channel.value)?;
+    let mut chat = chat(&alert.channel.value)?;
     let root = config.integrations.endpoints.telegram.trim_end_matches('/');
     let url = format!("{root}/bot{}/sendMessage", token.expose());
-    let answer = http
-        .send(Method::POST, &url, &[], Body::Json(payload(alert, &chat)))
-        .await
-        // The token is part of the URL: keep it out of recorded errors.
-        .map_err(|f| Failure {
-            message: f.message.replace(token.expose(), "***"),
-            then: f.then,
-        })?;
+    let post = |chat: Chat| {
+        let url = &url;
+        async move {
+            senders
+                .http
+                .send(Method::POST, url, &[], Body::Json(payload(alert, &chat)))
+                .await
+                // The token is part of the URL: keep it out of recorded errors.
+                .map_err(|f| Failure {
+                    message: f.message.replace(token.expose(), "***"),
+                    then: f.then,
+                })
+        }
+    };
+    let mut answer = post(chat.clone()).await?;
+    if let Some(new_id) = migrated_to(&answer) {
+        // Once only: a second move in the same moment is not something to chase.
+        store_chat_id(senders, alert.channel.id, &new_id).await?;
+        tracing::info!(
+            channel.code = %alert.channel.code,
+            "the Telegram group became a supergroup; chat id updated"
+        );
+        chat.id = new_id;
+        answer = post(chat).await?;
+    }
     if answer.delivered() {
         Ok(())
     } else {
         Err(failure(&answer))
     }
+}
+
+/// Writes the new chat id into the channel's value, read afresh so that nothing
+/// else changed meanwhile is lost.
+async fn store_chat_id(senders: &Senders, channel_id: i64, new_id: &Value) -> Result<(), Failure> {
+    let pool = senders.pool.clone();
+    let new_id = new_id.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().map_err(|e| Failure::retry(e.to_string()))?;
+        conn.write_tx(|conn| {
+            let value: String = channels::table
+                .find(channel_id)
+                .select(channels::value)
+                .first(conn)?;
+            if let Some(updated) = with_chat_id(&value, &new_id) {
+                diesel::update(channels::table.find(channel_id))
+                    .set(channels::value.eq(updated))
+                    .execute(conn)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .map_err(|e| Failure::retry(format!("cannot store the new Telegram chat id: {e}")))
+    })
+    .await
+    .map_err(|e| Failure::retry(e.to_string()))?
 }
 
 #[cfg(test)]
@@ -171,14 +229,30 @@ mod tests {
     }
 
     #[test]
-    fn a_group_migration_is_reported_not_followed() {
-        let moved = failure(&answer(
+    fn a_group_migration_names_the_new_chat() {
+        let moved = answer(
             400,
-            r#"{"ok": false, "description": "Bad Request: group chat was upgraded to a supergroup chat",
+            r#"{"ok": false, "error_code": 400,
+                "description": "Bad Request: group chat was upgraded to a supergroup chat",
                 "parameters": {"migrate_to_chat_id": -100987}}"#,
-        ));
-        assert_eq!(moved.then, Then::Fail);
-        assert!(moved.message.contains("-100987"), "{}", moved.message);
-        assert!(moved.message.contains("add it again"), "{}", moved.message);
+        );
+        assert_eq!(migrated_to(&moved), Some(json!(-100987)));
+        assert_eq!(migrated_to(&answer(400, r#"{"ok": false}"#)), None);
+        assert_eq!(migrated_to(&answer(502, "<html>")), None);
+        let value = r#"{"id": -42, "type": "group", "name": "Ops", "thread_id": null}"#;
+        let updated = with_chat_id(value, &json!(-100987)).unwrap_or_default();
+        assert_eq!(
+            serde_json::from_str::<Value>(&updated).ok(),
+            Some(json!({"id": -100987, "type": "group", "name": "Ops", "thread_id": null}))
+        );
+        assert_eq!(with_chat_id("-42", &json!(1)), None);
+        // Moved twice in a row: an ordinary failure with Telegram's words.
+        assert_eq!(
+            failure(&moved),
+            Failure::fail(
+                "Received status code 400 with a message: \
+                 \"Bad Request: group chat was upgraded to a supergroup chat\""
+            )
+        );
     }
 }

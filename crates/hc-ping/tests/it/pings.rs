@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use futures_util::future::join_all;
 use hc_core::schema::{channel_checks, checks, profiles, projects, users};
 
+use hc_core::models::Check;
+
 use crate::support::{App, Reply};
 
 const NEVER_CACHE: &str = "max-age=0, no-cache, no-store, must-revalidate, private";
@@ -584,4 +586,65 @@ async fn the_receiver_records_a_heartbeat_while_it_runs() {
         .unwrap()
         .unwrap();
     assert!(live.alive_at(hc_core::time::now()));
+}
+
+/// Three receivers on one database (as several `hc-ping` processes scale out):
+/// pings for the same checks through all of them at once are each stored and
+/// counted exactly once, without deadlocks, and `?create=1` for a new slug sent to
+/// all three at the same moment makes one check, not three.
+#[actix_web::test]
+async fn several_receivers_on_one_database_count_every_ping_once() {
+    let app = App::start(&[]);
+    let key = app.project.ping_key.clone();
+    let (second, _g2) = app.another_receiver();
+    let (third, _g3) = app.another_receiver();
+    let roots = [app.url(""), second, third];
+    let checks: Vec<Check> = (0..10)
+        .map(|i| app.check(|c| c.slug = format!("job-{i}")))
+        .collect();
+    // 10 checks x 30 pings, by UUID and by slug, spread over the three receivers.
+    let requests = (0..300).map(|i| {
+        let check = &checks[i % checks.len()];
+        let root = &roots[i % roots.len()];
+        let url = if i % 2 == 0 {
+            format!("{root}/ping/{}", check.code)
+        } else {
+            format!("{root}/ping/{key}/{}", check.slug)
+        };
+        app.client.post(url).body(format!("run {i}")).send()
+    });
+    let replies = join_all(requests).await;
+    for reply in replies {
+        assert_eq!(reply.unwrap().status(), 200);
+    }
+    for check in &checks {
+        assert_eq!(app.reload(&check.code).n_pings, 30);
+        let numbers: Vec<i64> = app.pings(check).iter().map(|p| p.n.unwrap()).collect();
+        assert_eq!(numbers, (1..=30).collect::<Vec<i64>>());
+    }
+
+    let creates: Vec<String> = roots
+        .iter()
+        .flat_map(|root| std::iter::repeat_n(format!("{root}/ping/{key}/brand-new?create=1"), 3))
+        .collect();
+    let replies = join_all(creates.iter().map(|url| app.client.get(url).send())).await;
+    let statuses: Vec<u16> = replies
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 201),
+        "{statuses:?}"
+    );
+    let made: i64 = checks::table
+        .filter(checks::slug.eq("brand-new"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(made, 1);
 }

@@ -69,6 +69,24 @@ impl App {
         format!("http://{}{path}", self.addr)
     }
 
+    /// Another receiver on the same database, with connections of its own, as a
+    /// second `hc-ping` process would have; it stops when the guard is dropped.
+    pub fn another_receiver(&self) -> (String, tokio_util::sync::DropGuard) {
+        let pool = hc_core::db::connect(&self._db.config, 4, hc_core::db::OnStart::RequireMigrated)
+            .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        actix_web::rt::spawn(hc_ping::run(
+            self._db.hc_config(&[]),
+            pool,
+            listener,
+            hc_ping::Options::default(),
+            shutdown.clone(),
+        ));
+        (format!("http://{addr}"), shutdown.drop_guard())
+    }
+
     pub fn conn(&self) -> hc_core::db::PooledConn {
         self.pool.get().unwrap()
     }

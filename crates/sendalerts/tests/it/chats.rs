@@ -128,6 +128,59 @@ fn telegram_sends_html_to_the_chat_and_a_blocked_bot_disables_the_channel() {
     assert_eq!(channel.last_error, expected);
 }
 
+/// A group upgraded to a supergroup has a new chat id: Telegram refuses and names
+/// it, and hc stores it in the channel and sends again, to the new chat.
+#[test]
+fn telegram_follows_a_group_to_its_supergroup() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let sink = HttpSink::start();
+    let conn = &mut pool.get().unwrap();
+    let value = json!({"id": -4242, "type": "group", "name": "Ops", "thread_id": null});
+    check_with_channel(conn, "telegram", &value.to_string());
+    sink.replies(vec![
+        Reply {
+            status: 400,
+            body: r#"{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009876543210}}"#
+                .into(),
+            ..Reply::default()
+        },
+        Reply {
+            body: r#"{"ok":true,"result":{"message_id":1}}"#.into(),
+            ..Reply::default()
+        },
+    ]);
+    let env = [
+        ("HC_TELEGRAM_URL", sink.url("")),
+        ("TELEGRAM_TOKEN", "123456:ABC-def".to_owned()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    sendalerts_once(&db, &env);
+    let requests = sink.requests();
+    let chats: Vec<Value> = requests
+        .iter()
+        .map(|r| r.json()["chat_id"].clone())
+        .collect();
+    assert_eq!(
+        chats,
+        [json!(-4242), json!(-1009876543210_i64)],
+        "old chat, then new"
+    );
+    assert!(requests
+        .iter()
+        .all(|r| r.target == "/bot123456:ABC-def/sendMessage"));
+    assert_eq!(requests[0].json()["text"], requests[1].json()["text"]);
+    let channel = the_channel(conn);
+    assert_eq!(
+        serde_json::from_str::<Value>(&channel.value).unwrap(),
+        json!({"id": -1009876543210_i64, "type": "group", "name": "Ops", "thread_id": null}),
+        "the new id stored, the other fields kept"
+    );
+    assert!(!channel.disabled);
+    let n = the_notification(conn);
+    assert_eq!((n.status.as_str(), n.error.as_str()), ("sent", ""));
+}
+
 #[test]
 fn microsoft_teams_gets_one_adaptive_card() {
     let db = TestDb::new();
@@ -410,11 +463,18 @@ fn zulip_posts_a_form_as_the_bot_and_reports_zulips_error() {
 /// A stand-in for signal-cli's JSON-RPC daemon on loopback TCP: each connection's
 /// first line is passed on, and answered with an empty result for its id.
 fn signal_cli_stub() -> (u16, mpsc::Receiver<String>) {
+    signal_cli_answering(|_| None)
+}
+
+/// [`signal_cli_stub`] answering call `n` (from 0) with `error(n)` when it is some.
+fn signal_cli_answering(
+    error: impl Fn(usize) -> Option<Value> + Send + 'static,
+) -> (u16, mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
+        for (n, stream) in listener.incoming().flatten().enumerate() {
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut line = String::new();
             if reader.read_line(&mut line).is_err() {
@@ -424,7 +484,10 @@ fn signal_cli_stub() -> (u16, mpsc::Receiver<String>) {
                 .ok()
                 .and_then(|v| v.get("id").cloned())
                 .unwrap_or(Value::Null);
-            let answer = json!({"jsonrpc": "2.0", "result": {}, "id": id});
+            let answer = match error(n) {
+                Some(error) => json!({"jsonrpc": "2.0", "error": error, "id": id}),
+                None => json!({"jsonrpc": "2.0", "result": {}, "id": id}),
+            };
             let _ = writeln!(&stream, "{answer}");
             let _ = tx.send(line);
         }
@@ -462,4 +525,110 @@ fn signal_calls_send_over_the_signal_cli_socket() {
     );
     assert!(lines.try_recv().is_err(), "one call only");
     assert_eq!(the_notification(conn).status, "sent");
+}
+
+/// signal-cli's answer when Signal wants a CAPTCHA solved before it takes more.
+fn rate_limited(token: &str) -> Value {
+    json!({
+        "code": -5,
+        "message": "Failed to send message due to rate limiting",
+        "data": {"response": {"timestamp": 1, "results": [{
+            "recipientAddress": {"uuid": null, "number": "+15550001111"},
+            "type": "RATE_LIMIT_FAILURE",
+            "token": token,
+            "retryAfterSeconds": 86400,
+        }]}},
+    })
+}
+
+/// Signal's CAPTCHA: the alert waits for a retry, and the operators (ADMINS) get
+/// one e-mail per challenge, with the token and what to do with it.
+#[test]
+fn a_signal_captcha_challenge_is_mailed_to_the_operators_once() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let conn = &mut pool.get().unwrap();
+    let smtp = hc_test::SmtpSink::start();
+    // Calls 0 and 1 meet one challenge, call 2 (a later alert) another.
+    let (port, lines) = signal_cli_answering(|n| {
+        Some(rate_limited(if n < 2 {
+            "challenge-one"
+        } else {
+            "challenge-two"
+        }))
+    });
+    let value = json!({"value": "+15550001111", "up": true, "down": true});
+    let check = check_with_channel(conn, "signal", &value.to_string());
+    let socket = format!("127.0.0.1:{port}");
+    let smtp_port = smtp.port.to_string();
+    let env = [
+        ("SIGNAL_CLI_SOCKET", socket.as_str()),
+        ("EMAIL_HOST", "127.0.0.1"),
+        ("EMAIL_PORT", smtp_port.as_str()),
+        ("EMAIL_USE_TLS", "False"),
+        ("ADMINS", "ops@example.org,oncall@example.org"),
+    ];
+    sendalerts_once(&db, &env);
+    lines.recv_timeout(Duration::from_secs(10)).unwrap();
+    let n = the_notification(conn);
+    assert_eq!(
+        (n.status.as_str(), n.error.as_str(), n.attempts),
+        (
+            "pending",
+            "signal-cli was rate limited (Signal asks the operator to solve a CAPTCHA)",
+            1
+        )
+    );
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 2, "one per operator: {mails:#?}");
+    for to in ["ops@example.org", "oncall@example.org"] {
+        let mail = mails
+            .iter()
+            .find(|m| m.contains(&format!("To: {to}")))
+            .unwrap_or_else(|| panic!("no notice to {to}: {mails:#?}"));
+        assert!(
+            mail.contains("Subject: Mychecks: Signal asks for a CAPTCHA"),
+            "{mail}"
+        );
+        assert!(mail.contains("Challenge token: challenge-one"), "{mail}");
+        assert!(
+            mail.contains("submitRateLimitChallenge --challenge challenge-one"),
+            "{mail}"
+        );
+        assert!(
+            mail.contains(&format!("SIGNAL_CLI_SOCKET = {socket}")),
+            "{mail}"
+        );
+    }
+    let recorded: i64 = hc_core::schema::emails::table
+        .filter(hc_core::schema::emails::status.eq("sent"))
+        .count()
+        .get_result(conn)
+        .unwrap();
+    assert_eq!(recorded, 2, "recorded like every mail hc sends");
+
+    // The retry meets the same challenge: no second notice.
+    diesel::update(notifications::table)
+        .set(notifications::next_attempt.eq(Some(hc_core::time::now().naive_utc())))
+        .execute(conn)
+        .unwrap();
+    sendalerts_once(&db, &env);
+    lines.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(the_notification(conn).attempts, 2);
+    assert_eq!(smtp.messages().len(), 2);
+
+    // A later alert meets a new challenge: the operators hear of it.
+    diesel::delete(notifications::table).execute(conn).unwrap();
+    flip_again(conn, &check);
+    sendalerts_once(&db, &env);
+    lines.recv_timeout(Duration::from_secs(10)).unwrap();
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 4, "{mails:#?}");
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.contains("Challenge token: challenge-two"))
+            .count(),
+        2
+    );
 }

@@ -159,3 +159,24 @@ fn while_no_receiver_is_alive_the_operators_hear_once_and_owners_not_at_all() {
     let notices: i64 = operator_notices::table.count().get_result(conn).unwrap();
     assert_eq!(notices, 1);
 }
+
+#[test]
+fn sessions_that_ended_days_ago_are_merged_and_read_the_same() {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    let sink = SmtpSink::start();
+    let conn = &mut pool.get().unwrap();
+    // Three restarts ten days ago, back to back; the receiver running now.
+    receiver(conn, Duration::days(-10), Duration::days(-9));
+    receiver(conn, Duration::days(-9), Duration::days(-8));
+    receiver(conn, Duration::days(-8), Duration::days(-7));
+    receiver(conn, Duration::minutes(-1), Duration::zero());
+    let before = outage::Liveness::load(conn).unwrap();
+    sendalerts_once(&db, &sink, &[]);
+    let rows: i64 = hc_core::schema::receiver_heartbeats::table
+        .count()
+        .get_result(conn)
+        .unwrap();
+    assert_eq!(rows, 2, "the old three are one now");
+    assert_eq!(outage::Liveness::load(conn).unwrap(), before);
+}

@@ -83,6 +83,60 @@ fn answers() {
 }
 
 #[test]
+fn a_captcha_challenge_names_its_token() {
+    let limited = json!({"jsonrpc": "2.0", "id": "x", "error": {"code": -5,
+        "message": "Failed to send message due to rate limiting",
+        "data": {"response": {"timestamp": 1, "results": [
+            {"recipientAddress": {"number": "+1555"}, "type": "RATE_LIMIT_FAILURE",
+             "token": "5f4c-challenge", "retryAfterSeconds": 86400}]}}}});
+    assert_eq!(challenge(&limited).as_deref(), Some("5f4c-challenge"));
+    // Still a retry: the alert goes out once the operator has answered.
+    assert_eq!(judge(&limited).map_err(|f| f.then), Err(Then::Retry));
+    let no_token = json!({"id": "x", "error": {"code": -5,
+        "data": {"response": {"results": [{"type": "RATE_LIMIT_FAILURE", "token": ""}]}}}});
+    assert_eq!(challenge(&no_token), None);
+    let other = json!({"id": "x", "error": {"code": -1,
+        "data": {"response": {"results": [{"type": "NETWORK_FAILURE", "token": "t"}]}}}});
+    assert_eq!(challenge(&other), None);
+    assert_eq!(challenge(&json!({"id": "x", "result": {}})), None);
+
+    assert_eq!(notice_kind("abc"), "signal-captcha-abc");
+    let long = notice_kind(&"x".repeat(500));
+    assert_eq!(long.len(), "signal-captcha-".len() + 64);
+    assert_ne!(long, notice_kind(&"x".repeat(501)));
+}
+
+#[test]
+fn the_captcha_notice_says_what_to_do() {
+    let vars = [
+        ("SECRET_KEY", "test"),
+        ("SITE_NAME", "Mychecks"),
+        ("SITE_ROOT", "https://hc.example.org"),
+        ("SIGNAL_CLI_SOCKET", "/run/signal-cli/socket"),
+    ];
+    let env = hc_core::config::Env::new(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    });
+    let config = hc_core::config::Config::from(&env).unwrap_or_else(|e| panic!("{e}"));
+    let notice = captcha_notice(&config, "ops@example.org", "5f4c-challenge");
+    assert_eq!(notice.to, "ops@example.org");
+    assert_eq!(notice.subject, "Mychecks: Signal asks for a CAPTCHA");
+    for words in [
+        "Challenge token: 5f4c-challenge\n",
+        "https://signalcaptchas.org/challenge/generate.html",
+        "SIGNAL_CLI_SOCKET = /run/signal-cli/socket",
+        r#""method":"submitRateLimitChallenge""#,
+        r#""challenge":"5f4c-challenge""#,
+        "submitRateLimitChallenge --challenge 5f4c-challenge --captcha",
+        "Site: https://hc.example.org\n",
+    ] {
+        assert!(notice.text.contains(words), "{words:?} in {}", notice.text);
+    }
+}
+
+#[test]
 fn socket_addresses() {
     assert_eq!(tcp_address("127.0.0.1:7583"), Some(("127.0.0.1", 7583)));
     assert_eq!(tcp_address("[::1]:7583"), Some(("::1", 7583)));
