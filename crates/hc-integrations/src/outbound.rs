@@ -73,6 +73,24 @@ impl Outbound {
         })
     }
 
+    /// Posts `payload` as JSON to `url`, a webhook URL a person pasted (the channel's
+    /// value): the whole send of the kinds that need nothing more. `label` names the
+    /// service in the error for an empty URL.
+    pub async fn post_json_to_hook(
+        &self,
+        url: &str,
+        label: &str,
+        payload: serde_json::Value,
+    ) -> Result<(), Failure> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(Failure::fail(format!("Empty {label} webhook URL")));
+        }
+        self.send(Method::POST, url, &[], Body::Json(payload))
+            .await?
+            .ok()
+    }
+
     /// Sends one request. Only 200, 201, 202 and 204 count as delivered; other
     /// answers come back as [`Answer`]s for the kind to judge, network failures as
     /// [`Failure`]s.

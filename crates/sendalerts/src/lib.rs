@@ -188,9 +188,19 @@ fn tell_operators_if_no_receiver(
     Ok(())
 }
 
-/// Sends the reminders that are due ("nags"): one e-mail per person listing what is
-/// still down, every `nag_period` until nothing is.
-async fn send_reminders(senders: &Senders) -> Result<(), Error> {
+/// Runs `work` off the async threads with a connection, the mailer, the settings
+/// and the time; nothing to do when e-mail is not set up.
+async fn with_mailer(
+    senders: &Senders,
+    work: impl FnOnce(
+            &mut hc_core::db::DbConn,
+            &hc_integrations::email::Mailer,
+            &Config,
+            chrono::DateTime<chrono::Utc>,
+        ) -> Result<(), hc_core::Error>
+        + Send
+        + 'static,
+) -> Result<(), Error> {
     let Some(mailer) = senders.mailer.clone() else {
         return Ok(());
     };
@@ -198,10 +208,18 @@ async fn send_reminders(senders: &Senders) -> Result<(), Error> {
     let config = senders.config.clone();
     blocking(move || {
         let mut conn = pool.get()?;
-        let now = hc_core::time::now();
-        while let Some(nag) = hc_core::nags::next_due(&mut conn, now)? {
-            let mail = hc_integrations::email::reminder(&config, &nag, now);
-            match mailer.send_recorded_with(&mut conn, &mail.message, &mail.headers) {
+        work(&mut conn, &mailer, &config, hc_core::time::now())
+    })
+    .await
+}
+
+/// Sends the reminders that are due ("nags"): one e-mail per person listing what is
+/// still down, every `nag_period` until nothing is.
+async fn send_reminders(senders: &Senders) -> Result<(), Error> {
+    with_mailer(senders, |conn, mailer, config, now| {
+        while let Some(nag) = hc_core::nags::next_due(conn, now)? {
+            let mail = hc_integrations::email::reminder(config, &nag, now);
+            match mailer.send_recorded_with(conn, &mail.message, &mail.headers) {
                 Ok(()) => tracing::info!(checks_down = nag.count(), "reminder sent"),
                 Err(e) => tracing::warn!(error = %e, "reminder not sent"),
             }
@@ -215,17 +233,10 @@ async fn send_reminders(senders: &Senders) -> Result<(), Error> {
 /// person chose), after scheduling the first report of anyone who has none; see
 /// `hc_core::reports` for who gets one and why none goes out twice.
 async fn send_reports(senders: &Senders) -> Result<(), Error> {
-    let Some(mailer) = senders.mailer.clone() else {
-        return Ok(());
-    };
-    let pool = senders.pool.clone();
-    let config = senders.config.clone();
-    blocking(move || {
-        let mut conn = pool.get()?;
-        let now = hc_core::time::now();
-        while let Some(report) = hc_core::reports::next_due(&mut conn, now)? {
-            let mail = hc_integrations::email::report::message(&config, &report, now);
-            match mailer.send_recorded_with(&mut conn, &mail.message, &mail.headers) {
+    with_mailer(senders, |conn, mailer, config, now| {
+        while let Some(report) = hc_core::reports::next_due(conn, now)? {
+            let mail = hc_integrations::email::report::message(config, &report, now);
+            match mailer.send_recorded_with(conn, &mail.message, &mail.headers) {
                 Ok(()) => tracing::info!(
                     user.id = report.user_id,
                     period = report.period.as_str(),

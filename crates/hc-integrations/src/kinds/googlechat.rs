@@ -2,14 +2,12 @@
 //! incoming webhook URL: a headline paragraph with the reason or the downtime,
 //! the check's facts as decorated texts, and a button to the check.
 
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::alert::Senders;
 use crate::chat;
 use crate::context::{Alert, Period};
 use crate::failure::Failure;
-use crate::outbound::Body;
 
 /// Card text is a little HTML (`<b>`, `<i>`, `<a>`, `<br>`), so the user's text
 /// is escaped.
@@ -83,15 +81,10 @@ pub fn payload(alert: &Alert) -> Value {
 }
 
 pub async fn send(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
-    let url = alert.channel.value.trim();
-    if url.is_empty() {
-        return Err(Failure::fail("Empty Google Chat webhook URL"));
-    }
     senders
         .http
-        .send(Method::POST, url, &[], Body::Json(payload(alert)))
-        .await?
-        .ok()
+        .post_json_to_hook(&alert.channel.value, "Google Chat", payload(alert))
+        .await
 }
 
 #[cfg(test)]

@@ -2,13 +2,12 @@
 //! holding one Adaptive Card 1.2 with a headline, the check's facts, the last ping
 //! body and a button to the check.
 
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::chat::{self, BODY_MAX};
 use crate::context::{Alert, Period};
 use crate::failure::Failure;
-use crate::outbound::{Body, Outbound};
+use crate::outbound::Outbound;
 
 /// Teams reads `*` in card text as Markdown; a combining grapheme joiner after each
 /// one keeps cron expressions as written.
@@ -93,13 +92,8 @@ pub async fn send(
     if !config.integrations.msteams_enabled {
         return Err(Failure::fail("MS Teams notifications are not enabled."));
     }
-    let url = alert.channel.value.trim();
-    if url.is_empty() {
-        return Err(Failure::fail("Empty Microsoft Teams webhook URL"));
-    }
-    http.send(Method::POST, url, &[], Body::Json(payload(alert)))
-        .await?
-        .ok()
+    http.post_json_to_hook(&alert.channel.value, "Microsoft Teams", payload(alert))
+        .await
 }
 
 #[cfg(test)]

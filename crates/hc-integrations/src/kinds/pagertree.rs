@@ -2,13 +2,11 @@
 //! URL that opens an incident when a check goes down and resolves it, by the
 //! check's unique key, when it comes back up.
 
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::alert::Senders;
 use crate::context::{age_in_words, Alert};
 use crate::failure::Failure;
-use crate::outbound::Body;
 
 /// "Backups is DOWN (reason)" / "Backups is UP": the incident's title (Spike's
 /// too).
@@ -48,15 +46,10 @@ pub async fn send(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
     if !senders.config.integrations.pagertree_enabled {
         return Err(Failure::fail("PagerTree notifications are not enabled."));
     }
-    let url = alert.channel.value.trim();
-    if url.is_empty() {
-        return Err(Failure::fail("Empty PagerTree webhook URL"));
-    }
     senders
         .http
-        .send(Method::POST, url, &[], Body::Json(payload(alert)))
-        .await?
-        .ok()
+        .post_json_to_hook(&alert.channel.value, "PagerTree", payload(alert))
+        .await
 }
 
 #[cfg(test)]

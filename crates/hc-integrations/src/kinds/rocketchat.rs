@@ -1,13 +1,12 @@
 //! Rocket.Chat (spec §6.2 `rocketchat`): an incoming-webhook message whose text
 //! links the check, with one coloured attachment of fields.
 
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::chat::{escape_markdown, BODY_MAX};
 use crate::context::{Alert, Period};
 use crate::failure::Failure;
-use crate::outbound::{Body, Outbound};
+use crate::outbound::Outbound;
 
 /// The site's logo, as Slack's payload uses it.
 pub fn avatar_url(config: &hc_core::config::Config) -> String {
@@ -83,18 +82,12 @@ pub async fn send(
     if !config.integrations.rocketchat_enabled {
         return Err(Failure::fail("Rocket.Chat notifications are not enabled."));
     }
-    let url = alert.channel.value.trim();
-    if url.is_empty() {
-        return Err(Failure::fail("Empty Rocket.Chat webhook URL"));
-    }
-    http.send(
-        Method::POST,
-        url,
-        &[],
-        Body::Json(payload(alert, &avatar_url(config))),
+    http.post_json_to_hook(
+        &alert.channel.value,
+        "Rocket.Chat",
+        payload(alert, &avatar_url(config)),
     )
-    .await?
-    .ok()
+    .await
 }
 
 #[cfg(test)]

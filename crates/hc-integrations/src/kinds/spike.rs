@@ -1,14 +1,12 @@
 //! Spike (spec §6.2 `spike`): a JSON alert to the integration's webhook URL, keyed
 //! by the check's unique key, with the status in words PagerTree's alerts use too.
 
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::alert::Senders;
 use crate::context::Alert;
 use crate::failure::Failure;
 use crate::kinds::pagertree::{description, title};
-use crate::outbound::Body;
 
 pub fn payload(alert: &Alert) -> Value {
     json!({
@@ -23,15 +21,10 @@ pub async fn send(senders: &Senders, alert: &Alert) -> Result<(), Failure> {
     if !senders.config.integrations.spike_enabled {
         return Err(Failure::fail("Spike notifications are not enabled."));
     }
-    let url = alert.channel.value.trim();
-    if url.is_empty() {
-        return Err(Failure::fail("Empty Spike webhook URL"));
-    }
     senders
         .http
-        .send(Method::POST, url, &[], Body::Json(payload(alert)))
-        .await?
-        .ok()
+        .post_json_to_hook(&alert.channel.value, "Spike", payload(alert))
+        .await
 }
 
 #[cfg(test)]
