@@ -5,53 +5,14 @@
 use std::time::Duration;
 
 use diesel::prelude::*;
-use hc_core::models::{Channel, Notification, Project, User};
+use hc_core::models::{Channel, Notification, Project};
 use hc_core::schema::{channel_checks, channels, notifications, projects};
 use hc_test::{HttpSink, Reply as SinkReply};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::support::{App, Reply};
+use crate::support::App;
+use crate::ui_integrations::{self, add, ann, channel_of, json_of, list, refused};
 use crate::web::{location, Web};
-
-const PW: &str = "pw-123456";
-
-async fn ann(app: &App) -> (User, Project, Web<'_>) {
-    let user = app.user("ann@example.org", PW);
-    let project = projects::table
-        .filter(projects::owner_id.eq(user.id))
-        .order(projects::id)
-        .select(Project::as_select())
-        .first(&mut app.conn())
-        .unwrap();
-    let web = app.web();
-    web.login("ann@example.org", PW).await;
-    (user, project, web)
-}
-
-fn add(project: &Project, slug: &str) -> String {
-    format!("/projects/{}/add_{slug}/", project.code)
-}
-
-fn list(project: &Project) -> String {
-    format!("/projects/{}/integrations/", project.code)
-}
-
-fn channels_of(app: &App, project: &Project) -> Vec<Channel> {
-    channels::table
-        .filter(channels::project_id.eq(project.id))
-        .order(channels::id)
-        .select(Channel::as_select())
-        .load(&mut app.conn())
-        .unwrap()
-}
-
-fn reload(app: &App, channel: &Channel) -> Channel {
-    channels::table
-        .find(channel.id)
-        .select(Channel::as_select())
-        .first(&mut app.conn())
-        .unwrap()
-}
 
 fn attached_checks(app: &App, channel: &Channel) -> i64 {
     channel_checks::table
@@ -61,7 +22,7 @@ fn attached_checks(app: &App, channel: &Channel) -> i64 {
         .unwrap()
 }
 
-/// Adds an integration and returns the new channel.
+/// Adds an integration, attached to the project's check, and returns the new channel.
 async fn add_ok(
     web: &Web<'_>,
     app: &App,
@@ -69,35 +30,9 @@ async fn add_ok(
     slug: &str,
     fields: &[(&str, &str)],
 ) -> Channel {
-    let before = channels_of(app, project).len();
-    let reply = web.post(&add(project, slug), fields).await;
-    assert_eq!(reply.status, 302, "{slug}: {}", reply.body);
-    assert!(location(&reply).starts_with(&list(project)));
-    let all = channels_of(app, project);
-    assert_eq!(all.len(), before + 1, "{slug}");
-    let channel = all.into_iter().last().unwrap();
+    let channel = ui_integrations::add_ok(web, app, project, slug, fields).await;
     assert_eq!(attached_checks(app, &channel), 1, "attached to the check");
     channel
-}
-
-/// A refused form: 400, with `message` in the error paragraph of `field`.
-fn refused(reply: &Reply, field: &str, message: &str) {
-    assert_eq!(reply.status, 400, "{}", reply.body);
-    let marker = format!("<p class=\"error\" id=\"err_{field}\">");
-    let at = reply
-        .body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no error next to {field}: {}", reply.body));
-    let rest = &reply.body[at + marker.len()..];
-    let text = rest[..rest.find("</p>").unwrap()].replace("&#x2F;", "/");
-    assert!(
-        text.contains(message),
-        "{field}: {text:?} lacks {message:?}"
-    );
-}
-
-fn json_of(channel: &Channel) -> Value {
-    serde_json::from_str(&channel.value).unwrap()
 }
 
 #[actix_web::test]
@@ -366,10 +301,10 @@ async fn a_group_holds_the_projects_other_integrations_and_tests_each() {
         shown.body
     );
     assert_eq!(
-        reload(&app, &group).last_error,
+        channel_of(&app, &group).last_error,
         "1 out of 2 notifications failed"
     );
-    assert_eq!(reload(&app, &b).last_error, "Received status code 500");
+    assert_eq!(channel_of(&app, &b).last_error, "Received status code 500");
     assert_eq!(
         test_notifications(&app, &b).len(),
         1,
@@ -388,7 +323,7 @@ async fn a_group_holds_the_projects_other_integrations_and_tests_each() {
         .post(&edit, &[("name", "Only A"), (pick(&a.code).as_str(), "on")])
         .await;
     assert_eq!(reply.status, 302, "{}", reply.body);
-    let group = reload(&app, &group);
+    let group = channel_of(&app, &group);
     assert_eq!(
         (group.name.as_str(), group.value.as_str()),
         ("Only A", a.code.as_str())

@@ -4,14 +4,12 @@
 //! `sendalerts` reads).
 
 use diesel::prelude::*;
-use hc_core::models::{Channel, Project, User};
-use hc_core::schema::{channels, projects};
-use serde_json::{json, Value};
+use hc_core::models::Channel;
+use hc_core::schema::channels;
+use serde_json::json;
 
-use crate::support::{App, Reply};
-use crate::web::{location, Web};
-
-const PW: &str = "pw-123456";
+use crate::support::App;
+use crate::ui_integrations::{add, add_ok, ann, channels_of, json_of, refused};
 
 const TWILIO: &[(&str, &str)] = &[
     ("TWILIO_ACCOUNT", "AC123"),
@@ -21,69 +19,6 @@ const TWILIO: &[(&str, &str)] = &[
     ("WHATSAPP_DOWN_CONTENT_SID", "HXdown"),
     ("WHATSAPP_UP_CONTENT_SID", "HXup"),
 ];
-
-async fn ann(app: &App) -> (User, Project, Web<'_>) {
-    let user = app.user("ann@example.org", PW);
-    let project = projects::table
-        .filter(projects::owner_id.eq(user.id))
-        .order(projects::id)
-        .select(Project::as_select())
-        .first(&mut app.conn())
-        .unwrap();
-    let web = app.web();
-    web.login("ann@example.org", PW).await;
-    (user, project, web)
-}
-
-fn add(project: &Project, slug: &str) -> String {
-    format!("/projects/{}/add_{slug}/", project.code)
-}
-
-fn channels_of(app: &App, project: &Project) -> Vec<Channel> {
-    channels::table
-        .filter(channels::project_id.eq(project.id))
-        .order(channels::id)
-        .select(Channel::as_select())
-        .load(&mut app.conn())
-        .unwrap()
-}
-
-/// Adds an integration and returns the new channel.
-async fn add_ok(
-    web: &Web<'_>,
-    app: &App,
-    project: &Project,
-    slug: &str,
-    fields: &[(&str, &str)],
-) -> Channel {
-    let before = channels_of(app, project).len();
-    let reply = web.post(&add(project, slug), fields).await;
-    assert_eq!(reply.status, 302, "{slug}: {}", reply.body);
-    assert!(location(&reply).starts_with(&format!("/projects/{}/integrations/", project.code)));
-    let all = channels_of(app, project);
-    assert_eq!(all.len(), before + 1, "{slug}");
-    all.into_iter().last().unwrap()
-}
-
-/// A refused form: 400, with `message` in the error paragraph of `field`.
-fn refused(reply: &Reply, field: &str, message: &str) {
-    assert_eq!(reply.status, 400, "{}", reply.body);
-    let marker = format!("<p class=\"error\" id=\"err_{field}\">");
-    let at = reply
-        .body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no error next to {field}: {}", reply.body));
-    let rest = &reply.body[at + marker.len()..];
-    let text = rest[..rest.find("</p>").unwrap()].replace("&#x2F;", "/");
-    assert!(
-        text.contains(message),
-        "{field}: {text:?} lacks {message:?}"
-    );
-}
-
-fn json_of(channel: &Channel) -> Value {
-    serde_json::from_str(&channel.value).unwrap()
-}
 
 #[actix_web::test]
 async fn twilio_kinds_are_offered_only_with_the_sites_twilio_account() {

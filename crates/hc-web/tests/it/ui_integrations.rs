@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use hc_core::models::{Channel, Notification, Project, User};
 use hc_core::schema::{channel_checks, channels, checks, members, notifications, projects};
 use hc_test::{HttpSink, Reply as SinkReply};
+use serde_json::Value;
 
 use crate::support::{App, Reply};
 use crate::web::{location, Web};
@@ -24,7 +25,8 @@ fn first_project(app: &App, user: &User) -> Project {
         .unwrap()
 }
 
-fn channels_of(app: &App, project: &Project) -> Vec<Channel> {
+/// The project's channels, oldest first.
+pub(crate) fn channels_of(app: &App, project: &Project) -> Vec<Channel> {
     channels::table
         .filter(channels::project_id.eq(project.id))
         .order(channels::id)
@@ -80,23 +82,25 @@ async fn logged_in<'a>(app: &'a App, email: &str) -> Web<'a> {
 }
 
 /// Ann with her first project (one check, one e-mail integration), logged in.
-async fn ann(app: &App) -> (User, Project, Web<'_>) {
+pub(crate) async fn ann(app: &App) -> (User, Project, Web<'_>) {
     let user = app.user("ann@example.org", PW);
     let project = first_project(app, &user);
     let web = logged_in(app, "ann@example.org").await;
     (user, project, web)
 }
 
-fn list(project: &Project) -> String {
+/// The project's Integrations page.
+pub(crate) fn list(project: &Project) -> String {
     format!("/projects/{}/integrations/", project.code)
 }
 
-fn add(project: &Project, slug: &str) -> String {
+/// The project's add page of the kind `slug`.
+pub(crate) fn add(project: &Project, slug: &str) -> String {
     format!("/projects/{}/add_{slug}/", project.code)
 }
 
 /// Adds an integration and returns the new channel.
-async fn add_ok(
+pub(crate) async fn add_ok(
     web: &Web<'_>,
     app: &App,
     project: &Project,
@@ -112,12 +116,17 @@ async fn add_ok(
         location(&reply)
     );
     let all = channels_of(app, project);
-    assert_eq!(all.len(), before + 1);
+    assert_eq!(all.len(), before + 1, "{slug}");
     all.into_iter().last().unwrap()
 }
 
+/// A channel's stored value, parsed as JSON.
+pub(crate) fn json_of(channel: &Channel) -> Value {
+    serde_json::from_str(&channel.value).unwrap()
+}
+
 /// A refused form: 400, with `message` in the error paragraph of `field`.
-fn refused(reply: &Reply, field: &str, message: &str) {
+pub(crate) fn refused(reply: &Reply, field: &str, message: &str) {
     assert_eq!(reply.status, 400, "{}", reply.body);
     let marker = format!("<p class=\"error\" id=\"err_{field}\">");
     let at = reply
@@ -356,7 +365,8 @@ async fn a_webhook_is_validated_saved_masked_and_attached_to_every_check() {
     refused(&bad, "url_down", "http://");
 }
 
-fn channel_of(app: &App, of: &Channel) -> Channel {
+/// The channel `of` as it is stored now.
+pub(crate) fn channel_of(app: &App, of: &Channel) -> Channel {
     channel(app, &of.code).unwrap()
 }
 

@@ -8,28 +8,17 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use diesel::prelude::*;
-use hc_core::db::DbConn;
-use hc_core::models::{Channel, Check};
+use hc_core::models::Check;
 use hc_core::schema::{channels, flips, notifications};
-use hc_test::{HttpSink, Recorded, Reply, TestDb};
+use hc_test::{HttpSink, Recorded, TestDb};
 use serde_json::{json, Value};
 
 use crate::integrations::{
-    check_with_channel, flip_again, form_fields, sendalerts_once, the_notification,
+    check_with_channel, cloaked, db_with_sink, flip_again, form_fields, reply_with,
+    sendalerts_once, the_channel, the_notification,
 };
 
 const REASON: &str = "success signal did not arrive on time, grace time passed";
-
-fn cloaked(check: &Check) -> String {
-    format!("https://hc.example.org/cloaked/{}/", check.unique_key())
-}
-
-fn the_channel(conn: &mut DbConn) -> Channel {
-    channels::table
-        .select(Channel::as_select())
-        .first(conn)
-        .unwrap()
-}
 
 /// The one request the sink received.
 fn only_request(sink: &HttpSink) -> Recorded {
@@ -70,9 +59,7 @@ fn plain(check: &Check) -> String {
 
 #[test]
 fn telegram_sends_html_to_the_chat_and_a_blocked_bot_disables_the_channel() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let value = json!({"id": -1001234, "type": "supergroup", "name": "Ops", "thread_id": 7});
     let check = check_with_channel(conn, "telegram", &value.to_string());
@@ -110,12 +97,10 @@ fn telegram_sends_html_to_the_chat_and_a_blocked_bot_disables_the_channel() {
     assert_eq!(the_notification(conn).status, "sent");
 
     // The user blocked the bot: Telegram says so, and hc stops trying.
-    sink.reply(Reply {
-        status: 403,
-        body: r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#
-            .into(),
-        ..Reply::default()
-    });
+    sink.reply(reply_with(
+        403,
+        r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#,
+    ));
     diesel::delete(notifications::table).execute(conn).unwrap();
     flip_again(conn, &check);
     sendalerts_once(&db, &env);
@@ -132,23 +117,13 @@ fn telegram_sends_html_to_the_chat_and_a_blocked_bot_disables_the_channel() {
 /// it, and hc stores it in the channel and sends again, to the new chat.
 #[test]
 fn telegram_follows_a_group_to_its_supergroup() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let value = json!({"id": -4242, "type": "group", "name": "Ops", "thread_id": null});
     check_with_channel(conn, "telegram", &value.to_string());
     sink.replies(vec![
-        Reply {
-            status: 400,
-            body: r#"{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009876543210}}"#
-                .into(),
-            ..Reply::default()
-        },
-        Reply {
-            body: r#"{"ok":true,"result":{"message_id":1}}"#.into(),
-            ..Reply::default()
-        },
+        reply_with(400, r#"{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009876543210}}"#),
+        reply_with(200, r#"{"ok":true,"result":{"message_id":1}}"#),
     ]);
     let env = [
         ("HC_TELEGRAM_URL", sink.url("")),
@@ -183,9 +158,7 @@ fn telegram_follows_a_group_to_its_supergroup() {
 
 #[test]
 fn microsoft_teams_gets_one_adaptive_card() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(
         conn,
@@ -241,9 +214,7 @@ fn microsoft_teams_gets_one_adaptive_card() {
 
 #[test]
 fn rocketchat_gets_a_linked_headline_and_fields() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "rocketchat", &sink.url("/hooks/abc/xyz"));
     sendalerts_once(&db, &[]);
@@ -275,9 +246,7 @@ fn rocketchat_gets_a_linked_headline_and_fields() {
 
 #[test]
 fn matrix_puts_an_event_into_the_room_with_the_bot_token() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "matrix", "!OpsRoom:example.org");
     let homeserver = sink.url("");
@@ -321,9 +290,7 @@ fn matrix_puts_an_event_into_the_room_with_the_bot_token() {
 
 #[test]
 fn ntfy_publishes_to_the_topic_with_the_channel_token() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let value = json!({
         "topic": "hc-alerts", "url": sink.url(""), "priority": 5, "priority_up": 0,
@@ -356,9 +323,7 @@ fn ntfy_publishes_to_the_topic_with_the_channel_token() {
 
 #[test]
 fn gotify_posts_markdown_and_priority_zero_sends_nothing() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let value = json!({
         "url": sink.url("/gotify/"), "token": "AbC.123", "priority": 9, "priority_up": 2,
@@ -404,9 +369,7 @@ fn gotify_posts_markdown_and_priority_zero_sends_nothing() {
 
 #[test]
 fn zulip_posts_a_form_as_the_bot_and_reports_zulips_error() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let value = json!({
         "bot_email": "hc-bot@zulip.example.org", "api_key": "k3y", "mtype": "stream",
@@ -440,12 +403,10 @@ fn zulip_posts_a_form_as_the_bot_and_reports_zulips_error() {
     assert_eq!(form_fields(&r), expected);
     assert_eq!(the_notification(conn).status, "sent");
 
-    sink.reply(Reply {
-        status: 400,
-        body: r#"{"result":"error","msg":"Stream 'ops' does not exist","code":"STREAM_DOES_NOT_EXIST"}"#
-            .into(),
-        ..Reply::default()
-    });
+    sink.reply(reply_with(
+        400,
+        r#"{"result":"error","msg":"Stream 'ops' does not exist","code":"STREAM_DOES_NOT_EXIST"}"#,
+    ));
     diesel::delete(notifications::table).execute(conn).unwrap();
     flip_again(conn, &check);
     sendalerts_once(&db, &[]);

@@ -5,52 +5,18 @@
 use chrono::Duration;
 use diesel::prelude::*;
 use hc_core::db::DbConn;
-use hc_core::models::{Check, Flip, Notification};
-use hc_core::schema::{checks, flips, notifications};
+use hc_core::models::Check;
+use hc_core::schema::checks;
 use hc_core::time;
-use hc_test::{HttpSink, Recorded, Reply, TestDb};
+use hc_test::{HttpSink, Recorded, TestDb};
 use serde_json::json;
 
-use crate::integrations::{check_with_channel, sendalerts_once, the_notification};
+use crate::integrations::{
+    check_with_channel, cloaked, comes_back_up, db_with_sink, latest_notification, reply_with,
+    sendalerts_once, the_notification,
+};
 
 const REASON: &str = "success signal did not arrive on time, grace time passed";
-
-/// The check pings again: a down → up flip for `sendalerts` to announce.
-fn comes_back_up(conn: &mut DbConn, check: &Check) {
-    let now = time::now().naive_utc();
-    diesel::update(checks::table.find(check.id))
-        .set((
-            checks::status.eq("up"),
-            checks::last_ping.eq(Some(now)),
-            checks::alert_after.eq(Some(now + Duration::hours(25))),
-        ))
-        .execute(conn)
-        .unwrap();
-    diesel::insert_into(flips::table)
-        .values(&Flip {
-            id: 0,
-            check_id: check.id,
-            created: now,
-            processed: None,
-            old_status: "down".into(),
-            new_status: "up".into(),
-            reason: String::new(),
-        })
-        .execute(conn)
-        .unwrap();
-}
-
-fn latest_notification(conn: &mut DbConn) -> Notification {
-    notifications::table
-        .order(notifications::id.desc())
-        .select(Notification::as_select())
-        .first(conn)
-        .unwrap()
-}
-
-fn cloaked(check: &Check) -> String {
-    format!("https://hc.example.org/cloaked/{}/", check.unique_key())
-}
 
 fn assert_json_post(r: &Recorded, path: &str) {
     assert_eq!((r.method.as_str(), r.target.as_str()), ("POST", path));
@@ -68,9 +34,7 @@ fn tag(conn: &mut DbConn, check: &Check, tags: &str) {
 
 #[test]
 fn google_chat_gets_a_card_for_down_and_up() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(
         conn,
@@ -127,14 +91,11 @@ fn google_chat_gets_a_card_for_down_and_up() {
 
 #[test]
 fn google_chat_refusals_keep_the_status_code() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
-    sink.reply(Reply {
-        status: 404,
-        body: r#"{"error": {"code": 404, "status": "NOT_FOUND"}}"#.into(),
-        ..Reply::default()
-    });
+    let (db, pool, sink) = db_with_sink();
+    sink.reply(reply_with(
+        404,
+        r#"{"error": {"code": 404, "status": "NOT_FOUND"}}"#,
+    ));
     let conn = &mut pool.get().unwrap();
     check_with_channel(conn, "googlechat", &sink.url("/v1/spaces/gone/messages"));
     sendalerts_once(&db, &[]);
@@ -147,9 +108,7 @@ fn google_chat_refusals_keep_the_status_code() {
 
 #[test]
 fn pagertree_triggers_and_resolves_an_incident_by_unique_key() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "pagertree", &sink.url("/integration/int_xyz"));
     tag(conn, &check, "prod db");
@@ -191,9 +150,7 @@ fn pagertree_triggers_and_resolves_an_incident_by_unique_key() {
 
 #[test]
 fn spike_gets_the_check_its_status_and_the_last_ping() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "spike", &sink.url("/v1/incoming/webhook/hc/abc"));
     // A ping an hour before the check went down.

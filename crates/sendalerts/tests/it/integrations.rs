@@ -5,13 +5,14 @@ use std::process::Command;
 use std::time::Duration;
 
 use diesel::prelude::*;
-use hc_core::db::DbConn;
-use hc_core::models::{Channel, Check, Notification};
-use hc_core::schema::{channels, notifications};
+use hc_core::db::{DbConn, Pool};
+use hc_core::models::{Channel, Check, Flip, Notification};
+use hc_core::schema::{channels, checks, flips, notifications};
 use hc_test::{HttpSink, Recorded, Reply, TestDb};
 
 use crate::notify::overdue_check;
 
+/// Runs `sendalerts --once` with `extra` settings, and asserts that it succeeded.
 pub(crate) fn sendalerts_once(db: &TestDb, extra: &[(&str, &str)]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_sendalerts"))
         .env_clear()
@@ -31,6 +32,13 @@ pub(crate) fn sendalerts_once(db: &TestDb, extra: &[(&str, &str)]) -> std::proce
     out
 }
 
+/// A migrated test database, its pool, and an HTTP sink on loopback.
+pub(crate) fn db_with_sink() -> (TestDb, Pool, HttpSink) {
+    let db = TestDb::new();
+    let pool = db.migrated_pool();
+    (db, pool, HttpSink::start())
+}
+
 /// An overdue check whose only channel is of `kind` with `value`.
 pub(crate) fn check_with_channel(conn: &mut DbConn, kind: &str, value: &str) -> Check {
     let check = overdue_check(conn, "ops@example.org");
@@ -41,6 +49,7 @@ pub(crate) fn check_with_channel(conn: &mut DbConn, kind: &str, value: &str) -> 
     check
 }
 
+/// The first notification (for tests that queue one).
 pub(crate) fn the_notification(conn: &mut DbConn) -> Notification {
     notifications::table
         .select(Notification::as_select())
@@ -55,11 +64,91 @@ pub(crate) fn form_fields(request: &Recorded) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The newest notification.
+pub(crate) fn latest_notification(conn: &mut DbConn) -> Notification {
+    notifications::table
+        .order(notifications::id.desc())
+        .select(Notification::as_select())
+        .first(conn)
+        .unwrap()
+}
+
+/// Every notification, oldest first.
+pub(crate) fn all_notifications(conn: &mut DbConn) -> Vec<Notification> {
+    notifications::table
+        .order(notifications::id)
+        .select(Notification::as_select())
+        .load(conn)
+        .unwrap()
+}
+
+/// The only channel (the first, if there are more), as it is now.
+pub(crate) fn the_channel(conn: &mut DbConn) -> Channel {
+    channels::table
+        .order(channels::id)
+        .select(Channel::as_select())
+        .first(conn)
+        .unwrap()
+}
+
+/// The check's public ("cloaked") details URL on the test site.
+pub(crate) fn cloaked(check: &Check) -> String {
+    format!("https://hc.example.org/cloaked/{}/", check.unique_key())
+}
+
+/// Borrowed field pairs as owned ones, to compare with [`form_fields`].
+pub(crate) fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// An HTTP answer with `status` and the default body ("OK").
+pub(crate) fn reply_status(status: u16) -> Reply {
+    Reply {
+        status,
+        ..Reply::default()
+    }
+}
+
+/// An HTTP answer with `status` and `body`.
+pub(crate) fn reply_with(status: u16, body: &str) -> Reply {
+    Reply {
+        status,
+        body: body.into(),
+        ..Reply::default()
+    }
+}
+
+/// The check pings again: a down → up flip for `sendalerts` to announce.
+pub(crate) fn comes_back_up(conn: &mut DbConn, check: &Check) {
+    let now = hc_core::time::now().naive_utc();
+    diesel::update(checks::table.find(check.id))
+        .set((
+            checks::status.eq("up"),
+            checks::last_ping.eq(Some(now)),
+            checks::alert_after.eq(Some(now + chrono::Duration::hours(25))),
+        ))
+        .execute(conn)
+        .unwrap();
+    diesel::insert_into(flips::table)
+        .values(&Flip {
+            id: 0,
+            check_id: check.id,
+            created: now,
+            processed: None,
+            old_status: "down".into(),
+            new_status: "up".into(),
+            reason: String::new(),
+        })
+        .execute(conn)
+        .unwrap();
+}
+
 #[test]
 fn a_webhook_sends_the_configured_request_with_placeholders() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let value = serde_json::json!({
         "method_down": "POST",
@@ -88,9 +177,7 @@ fn a_webhook_sends_the_configured_request_with_placeholders() {
 
 #[test]
 fn slack_gets_an_attachment_and_a_removed_webhook_disables_the_channel() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "slack", &sink.url("/services/T0/B0/x"));
     sendalerts_once(&db, &[]);
@@ -115,10 +202,7 @@ fn slack_gets_an_attachment_and_a_removed_webhook_disables_the_channel() {
         attachment["text"],
         "Reason: success signal did not arrive on time, grace time passed."
     );
-    assert_eq!(
-        attachment["title_link"],
-        format!("https://hc.example.org/cloaked/{}/", check.unique_key()).as_str()
-    );
+    assert_eq!(attachment["title_link"], cloaked(&check).as_str());
     let titles: Vec<&str> = attachment["fields"]
         .as_array()
         .unwrap()
@@ -129,11 +213,7 @@ fn slack_gets_an_attachment_and_a_removed_webhook_disables_the_channel() {
     assert_eq!(payload["username"], "Mychecks");
 
     // The workspace removed the webhook: Slack answers 404, and hc stops trying.
-    sink.reply(Reply {
-        status: 404,
-        body: "no_service".into(),
-        ..Reply::default()
-    });
+    sink.reply(reply_with(404, "no_service"));
     diesel::delete(notifications::table).execute(conn).unwrap();
     flip_again(conn, &check);
     sendalerts_once(&db, &[]);
@@ -142,17 +222,13 @@ fn slack_gets_an_attachment_and_a_removed_webhook_disables_the_channel() {
         (n.status.as_str(), n.error.as_str()),
         ("failed", "Received status code 404")
     );
-    let channel: Channel = channels::table
-        .select(Channel::as_select())
-        .first(conn)
-        .unwrap();
+    let channel = the_channel(conn);
     assert!(channel.disabled);
     assert_eq!(channel.last_error, "Received status code 404");
 }
 
 /// Makes the check go down again (up, then overdue).
 pub(crate) fn flip_again(conn: &mut DbConn, check: &Check) {
-    use hc_core::schema::checks;
     let last = (hc_core::time::now() - chrono::Duration::days(2)).naive_utc();
     diesel::update(checks::table.find(check.id))
         .set((
@@ -166,15 +242,10 @@ pub(crate) fn flip_again(conn: &mut DbConn, check: &Check) {
 
 #[test]
 fn server_errors_are_retried_later_and_client_errors_are_final() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     check_with_channel(conn, "webhook", &sink.url("/down\n"));
-    sink.reply(Reply {
-        status: 503,
-        ..Reply::default()
-    });
+    sink.reply(reply_status(503));
     sendalerts_once(&db, &[]);
     let n = the_notification(conn);
     assert_eq!(
@@ -200,9 +271,7 @@ fn server_errors_are_retried_later_and_client_errors_are_final() {
 
 #[test]
 fn private_addresses_are_refused_unless_allowed() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     check_with_channel(conn, "webhook", &sink.url("/down\n"));
     sendalerts_once(&db, &[("INTEGRATIONS_ALLOW_PRIVATE_IPS", "False")]);

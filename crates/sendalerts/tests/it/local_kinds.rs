@@ -6,50 +6,18 @@
 use chrono::Duration;
 use diesel::prelude::*;
 use hc_core::db::DbConn;
-use hc_core::models::{Channel, ChannelCheck, Check, Flip, Notification};
-use hc_core::schema::{channel_checks, channels, checks, flips, notifications};
+use hc_core::models::{Channel, ChannelCheck, Check, Notification};
+use hc_core::schema::{channel_checks, channels, checks, notifications};
 use hc_core::{keys, time};
-use hc_test::{HttpSink, Reply, TestDb};
+use hc_test::{HttpSink, TestDb};
 use serde_json::json;
 
-use crate::integrations::{check_with_channel, sendalerts_once};
+use crate::integrations::{
+    all_notifications, check_with_channel, comes_back_up, reply_status, sendalerts_once,
+    the_channel,
+};
 
 const REASON: &str = "Reason: success signal did not arrive on time, grace time passed.";
-
-/// The check pings again: a down → up flip for `sendalerts` to announce.
-fn comes_back_up(conn: &mut DbConn, check: &Check) {
-    let now = time::now().naive_utc();
-    diesel::update(checks::table.find(check.id))
-        .set((
-            checks::status.eq("up"),
-            checks::last_ping.eq(Some(now)),
-            checks::alert_after.eq(Some(now + Duration::hours(25))),
-        ))
-        .execute(conn)
-        .unwrap();
-    let flip = Flip {
-        id: 0,
-        check_id: check.id,
-        created: now,
-        processed: None,
-        old_status: "down".into(),
-        new_status: "up".into(),
-        reason: String::new(),
-    };
-    diesel::insert_into(flips::table)
-        .values(&flip)
-        .execute(conn)
-        .unwrap();
-}
-
-/// The only channel, as it is now.
-fn the_channel(conn: &mut DbConn) -> Channel {
-    channels::table
-        .order(channels::id)
-        .select(Channel::as_select())
-        .first(conn)
-        .unwrap()
-}
 
 fn reload(conn: &mut DbConn, channel: &Channel) -> Channel {
     channels::table
@@ -62,14 +30,6 @@ fn reload(conn: &mut DbConn, channel: &Channel) -> Channel {
 fn notifications_of(conn: &mut DbConn, channel: &Channel) -> Vec<Notification> {
     notifications::table
         .filter(notifications::channel_id.eq(channel.id))
-        .order(notifications::id)
-        .select(Notification::as_select())
-        .load(conn)
-        .unwrap()
-}
-
-fn all_notifications(conn: &mut DbConn) -> Vec<Notification> {
-    notifications::table
         .order(notifications::id)
         .select(Notification::as_select())
         .load(conn)
@@ -299,10 +259,7 @@ fn a_group_notifies_each_member_once_and_counts_the_failures() {
     let pool = db.migrated_pool();
     let conn = &mut pool.get().unwrap();
     let (good, bad) = (HttpSink::start(), HttpSink::start());
-    bad.reply(Reply {
-        status: 400,
-        ..Reply::default()
-    });
+    bad.reply(reply_status(400));
     let g = grouped(conn, &good, &bad);
     // Also attached directly: still one notification, one request.
     attach(conn, &g.ok, &g.check);
@@ -514,10 +471,7 @@ fn apprise_failures_and_the_setting_are_reported() {
     let pool = db.migrated_pool();
     let conn = &mut pool.get().unwrap();
     let sink = HttpSink::start();
-    sink.reply(Reply {
-        status: 500,
-        ..Reply::default()
-    });
+    sink.reply(reply_status(500));
     let url = format!("json://127.0.0.1:{}/apprise/hook", sink.port);
     check_with_channel(conn, "apprise", &url);
     sendalerts_once(&db, &borrowed(&apprise_env()));

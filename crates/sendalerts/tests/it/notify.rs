@@ -12,6 +12,8 @@ use hc_core::schema::{channel_checks, channels, checks, flips, notifications, pr
 use hc_core::{keys, time};
 use hc_test::{SmtpSink, TestDb};
 
+use crate::integrations::all_notifications;
+
 fn sendalerts_once(db: &TestDb, sink: &SmtpSink) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_sendalerts"))
         .env_clear()
@@ -55,13 +57,6 @@ pub(crate) fn overdue_check(conn: &mut DbConn, email: &str) -> Check {
         .filter(checks::project_id.eq(project_id))
         .select(Check::as_select())
         .first(conn)
-        .unwrap()
-}
-
-fn all_notifications(conn: &mut DbConn) -> Vec<Notification> {
-    notifications::table
-        .select(Notification::as_select())
-        .load(conn)
         .unwrap()
 }
 

@@ -2,75 +2,22 @@
 //! Opsgenie) against a real HTTP server on loopback: the exact request each kind
 //! makes when a check goes down and, where it differs, when it comes back up.
 
-use chrono::Duration;
 use diesel::prelude::*;
-use hc_core::db::DbConn;
-use hc_core::models::{Channel, Check, Flip, Notification};
-use hc_core::schema::{channels, checks, flips, notifications};
-use hc_core::time;
-use hc_test::{HttpSink, Recorded, Reply, TestDb};
+use hc_core::models::{Channel, Notification};
+use hc_core::schema::{channels, notifications};
 use serde_json::json;
 
-use crate::integrations::{check_with_channel, sendalerts_once, the_notification};
+use crate::integrations::{
+    check_with_channel, cloaked, comes_back_up, db_with_sink, form_fields, latest_notification,
+    pairs, reply_with, sendalerts_once, the_notification,
+};
 
 const REASON: &str = "success signal did not arrive on time, grace time passed";
 const FORM: &str = "application/x-www-form-urlencoded";
 
-/// The check pings again: a down → up flip for `sendalerts` to announce.
-fn comes_back_up(conn: &mut DbConn, check: &Check) {
-    let now = time::now().naive_utc();
-    diesel::update(checks::table.find(check.id))
-        .set((
-            checks::status.eq("up"),
-            checks::last_ping.eq(Some(now)),
-            checks::alert_after.eq(Some(now + Duration::hours(25))),
-        ))
-        .execute(conn)
-        .unwrap();
-    let flip = Flip {
-        id: 0,
-        check_id: check.id,
-        created: now,
-        processed: None,
-        old_status: "down".into(),
-        new_status: "up".into(),
-        reason: String::new(),
-    };
-    diesel::insert_into(flips::table)
-        .values(&flip)
-        .execute(conn)
-        .unwrap();
-}
-
-fn latest_notification(conn: &mut DbConn) -> Notification {
-    notifications::table
-        .order(notifications::id.desc())
-        .select(Notification::as_select())
-        .first(conn)
-        .unwrap()
-}
-
-fn cloaked(check: &Check) -> String {
-    format!("https://hc.example.org/cloaked/{}/", check.unique_key())
-}
-
-/// A url-encoded body as its fields, in order.
-fn form(request: &Recorded) -> Vec<(String, String)> {
-    crate::integrations::form_fields(request)
-}
-
-fn owned(fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    fields
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
-
 #[test]
 fn pagerduty_triggers_an_incident_and_resolves_it() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let value = r#"{"service_key": "sk-123", "account": "acme"}"#;
     let check = check_with_channel(conn, "pd", value);
@@ -120,9 +67,7 @@ fn pagerduty_triggers_an_incident_and_resolves_it() {
 
 #[test]
 fn pushover_posts_a_form_and_cancels_an_emergency_alert_on_recovery() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     // Emergency priority when down, normal when up.
     let check = check_with_channel(conn, "po", "ukey-1|2|0");
@@ -148,8 +93,8 @@ fn pushover_posts_a_form_and_cancels_an_emergency_alert_on_recovery() {
          <b>Total pings:</b> 0\n<b>Last ping:</b> Never"
     );
     assert_eq!(
-        form(r),
-        owned(&[
+        form_fields(r),
+        pairs(&[
             ("token", "app-token"),
             ("user", "ukey-1"),
             ("message", &message),
@@ -178,8 +123,8 @@ fn pushover_posts_a_form_and_cancels_an_emergency_alert_on_recovery() {
         )
     );
     assert_eq!(cancel.header("content-type"), Some(FORM));
-    assert_eq!(form(cancel), owned(&[("token", "app-token")]));
-    let up = form(&requests[2]);
+    assert_eq!(form_fields(cancel), pairs(&[("token", "app-token")]));
+    let up = form_fields(&requests[2]);
     assert_eq!(requests[2].target, "/1/messages.json");
     let get = |name: &str| up.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     assert_eq!(get("title"), Some("\u{1f7e2} My First Check is UP"));
@@ -194,9 +139,7 @@ fn pushover_posts_a_form_and_cancels_an_emergency_alert_on_recovery() {
 
 #[test]
 fn pushover_stays_silent_for_a_disabled_priority() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     check_with_channel(conn, "po", "ukey-1|-3|0");
     let messages_url = sink.url("/1/messages.json");
@@ -214,9 +157,7 @@ fn pushover_stays_silent_for_a_disabled_priority() {
 
 #[test]
 fn pushbullet_pushes_a_note_with_the_access_token() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "pushbullet", "o.pb-token");
     let url = sink.url("/v2/pushes");
@@ -246,9 +187,7 @@ fn pushbullet_pushes_a_note_with_the_access_token() {
 
 #[test]
 fn victorops_posts_to_the_rest_endpoint() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(
         conn,
@@ -292,16 +231,13 @@ fn victorops_posts_to_the_rest_endpoint() {
 
 #[test]
 fn a_removed_victorops_endpoint_disables_the_channel() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     check_with_channel(conn, "victorops", &sink.url("/alert/gone/routing"));
-    sink.reply(Reply {
-        status: 404,
-        body: r#"{"result": "failure", "message": "Not Found"}"#.into(),
-        ..Reply::default()
-    });
+    sink.reply(reply_with(
+        404,
+        r#"{"result": "failure", "message": "Not Found"}"#,
+    ));
     sendalerts_once(&db, &[]);
     assert_eq!(sink.requests().len(), 1, "not retried");
     let n = the_notification(conn);
@@ -319,9 +255,7 @@ fn a_removed_victorops_endpoint_disables_the_channel() {
 
 #[test]
 fn opsgenie_creates_an_alert_and_closes_it_by_alias() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "opsgenie", r#"{"key": "gk-1", "region": "us"}"#);
     let root = sink.url("");
@@ -378,16 +312,13 @@ fn opsgenie_creates_an_alert_and_closes_it_by_alias() {
 
 #[test]
 fn opsgenie_refusals_keep_its_explanation() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     check_with_channel(conn, "opsgenie", r#"{"key": "bad key", "region": "us"}"#);
-    sink.reply(Reply {
-        status: 422,
-        body: r#"{"message": "Key format is not valid!", "took": 0.001}"#.into(),
-        ..Reply::default()
-    });
+    sink.reply(reply_with(
+        422,
+        r#"{"message": "Key format is not valid!", "took": 0.001}"#,
+    ));
     let root = sink.url("");
     sendalerts_once(&db, &[("HC_OPSGENIE_URL", root.as_str())]);
     let n = the_notification(conn);
@@ -402,17 +333,13 @@ fn opsgenie_refusals_keep_its_explanation() {
 
 #[test]
 fn an_invalid_pushover_user_disables_the_channel() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     check_with_channel(conn, "po", "gone-user|0|0");
-    sink.reply(Reply {
-        status: 400,
-        body: r#"{"user": "invalid", "errors": ["user identifier is invalid"], "status": 0}"#
-            .into(),
-        ..Reply::default()
-    });
+    sink.reply(reply_with(
+        400,
+        r#"{"user": "invalid", "errors": ["user identifier is invalid"], "status": 0}"#,
+    ));
     let messages_url = sink.url("/1/messages.json");
     sendalerts_once(
         &db,
@@ -435,9 +362,7 @@ fn an_invalid_pushover_user_disables_the_channel() {
 
 #[test]
 fn pushover_takes_six_messages_a_minute_per_user_and_keeps_the_rest_for_later() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     // Seven people's checks go down, all notifying one Pushover user.
     for i in 0..7 {

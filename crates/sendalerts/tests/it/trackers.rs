@@ -4,61 +4,16 @@
 
 use std::process::{Command, Stdio};
 
-use chrono::Duration;
-use diesel::prelude::*;
-use hc_core::db::DbConn;
-use hc_core::models::{Channel, Check, Flip, Notification};
-use hc_core::schema::{channels, checks, flips, notifications};
 use hc_core::time;
-use hc_test::{HttpSink, Recorded, Reply, TestDb};
+use hc_test::{Recorded, Reply};
 use serde_json::{json, Value};
 
-use crate::integrations::{check_with_channel, flip_again, sendalerts_once};
+use crate::integrations::{
+    all_notifications, check_with_channel, cloaked, comes_back_up, db_with_sink, flip_again, pairs,
+    reply_status, reply_with, sendalerts_once, the_channel,
+};
 
 const REASON: &str = "success signal did not arrive on time, grace time passed";
-
-fn all_notifications(conn: &mut DbConn) -> Vec<Notification> {
-    notifications::table
-        .order(notifications::id)
-        .select(Notification::as_select())
-        .load(conn)
-        .unwrap()
-}
-
-fn the_channel(conn: &mut DbConn) -> Channel {
-    channels::table
-        .select(Channel::as_select())
-        .first(conn)
-        .unwrap()
-}
-
-fn comes_back_up(conn: &mut DbConn, check: &Check) {
-    let now = time::now().naive_utc();
-    diesel::update(checks::table.find(check.id))
-        .set((
-            checks::status.eq("up"),
-            checks::last_ping.eq(Some(now)),
-            checks::alert_after.eq(Some(now + Duration::hours(25))),
-        ))
-        .execute(conn)
-        .unwrap();
-    diesel::insert_into(flips::table)
-        .values(&Flip {
-            id: 0,
-            check_id: check.id,
-            created: now,
-            processed: None,
-            old_status: "down".into(),
-            new_status: "up".into(),
-            reason: String::new(),
-        })
-        .execute(conn)
-        .unwrap();
-}
-
-fn cloaked(check: &Check) -> String {
-    format!("https://hc.example.org/cloaked/{}/", check.unique_key())
-}
 
 /// The query string of a request, as fields in order.
 fn query(request: &Recorded) -> Vec<(String, String)> {
@@ -72,9 +27,7 @@ const TRELLO: &str = r#"{"board_name": "Ops", "list_id": "5f0c1b2a3d4e5f6a7b8c9d
 
 #[test]
 fn trello_gets_a_card_when_a_check_goes_down_and_nothing_when_it_is_back() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "trello", TRELLO);
     let url = sink.url("/1/cards");
@@ -93,16 +46,13 @@ fn trello_gets_a_card_when_a_check_goes_down_and_nothing_when_it_is_back() {
         "**Period:** 1 day\n\n**Last Ping:** never\n\n[Full Details @ Mychecks]({})",
         cloaked(&check)
     );
-    let expected: Vec<(String, String)> = [
+    let expected = pairs(&[
         ("idList", "5f0c1b2a3d4e5f6a7b8c9d0e"),
         ("name", "Down: My First Check"),
         ("desc", desc.as_str()),
         ("key", "app-key"),
         ("token", "user-token"),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-    .collect();
+    ]);
     assert_eq!(query(r), expected);
     assert_eq!(all_notifications(conn)[0].status, "sent");
 
@@ -114,9 +64,7 @@ fn trello_gets_a_card_when_a_check_goes_down_and_nothing_when_it_is_back() {
 
 #[test]
 fn trello_needs_the_sites_app_key_and_reports_refusals() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "trello", TRELLO);
     let url = sink.url("/1/cards");
@@ -128,11 +76,7 @@ fn trello_needs_the_sites_app_key_and_reports_refusals() {
         ("failed", "Trello notifications are not enabled.")
     );
 
-    sink.reply(Reply {
-        status: 401,
-        body: "invalid token".into(),
-        ..Reply::default()
-    });
+    sink.reply(reply_with(401, "invalid token"));
     flip_again(conn, &check);
     sendalerts_once(
         &db,
@@ -229,18 +173,15 @@ fn openssl(args: &[&str]) {
 const GITHUB: &str = r#"{"installation_id": 123, "repo": "alice/foo", "labels": ["ops", "down"]}"#;
 
 fn token_reply() -> Reply {
-    Reply {
-        status: 201,
-        body: r#"{"token": "ghs_installation", "expires_at": "2030-01-01T00:00:00Z"}"#.into(),
-        ..Reply::default()
-    }
+    reply_with(
+        201,
+        r#"{"token": "ghs_installation", "expires_at": "2030-01-01T00:00:00Z"}"#,
+    )
 }
 
 #[test]
 fn github_opens_an_issue_with_an_installation_token() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let key = AppKey::new();
     let check = check_with_channel(conn, "github", GITHUB);
@@ -250,14 +191,7 @@ fn github_opens_an_issue_with_an_installation_token() {
         ("GITHUB_PRIVATE_KEY", key.private_pem.as_str()),
         ("HC_GITHUB_API_URL", api.as_str()),
     ];
-    sink.replies(vec![
-        token_reply(),
-        Reply {
-            status: 201,
-            body: "{}".into(),
-            ..Reply::default()
-        },
-    ]);
+    sink.replies(vec![token_reply(), reply_with(201, "{}")]);
     let before = time::now().timestamp();
     sendalerts_once(&db, &env);
     let requests = sink.requests();
@@ -311,9 +245,7 @@ fn github_opens_an_issue_with_an_installation_token() {
 
 #[test]
 fn github_refusals_are_reported_and_a_gone_repository_disables_the_channel() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let key = AppKey::new();
     let check = check_with_channel(conn, "github", GITHUB);
@@ -332,10 +264,7 @@ fn github_refusals_are_reported_and_a_gone_repository_disables_the_channel() {
     );
 
     // The app was uninstalled: no installation token.
-    sink.reply(Reply {
-        status: 404,
-        ..Reply::default()
-    });
+    sink.reply(reply_status(404));
     flip_again(conn, &check);
     sendalerts_once(&db, &env);
     assert_eq!(sink.requests().len(), 1);
@@ -347,13 +276,7 @@ fn github_refusals_are_reported_and_a_gone_repository_disables_the_channel() {
     assert!(!the_channel(conn).disabled);
 
     // Issues are switched off in the repository: 410, and the channel stops.
-    sink.replies(vec![
-        token_reply(),
-        Reply {
-            status: 410,
-            ..Reply::default()
-        },
-    ]);
+    sink.replies(vec![token_reply(), reply_status(410)]);
     flip_again(conn, &check);
     sendalerts_once(&db, &env);
     assert_eq!(sink.requests().len(), 3);

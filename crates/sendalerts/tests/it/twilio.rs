@@ -7,14 +7,15 @@ use chrono::Duration;
 use diesel::prelude::*;
 use hc_core::accounts::{self, NewUser};
 use hc_core::db::DbConn;
-use hc_core::models::{Channel, Check, Email, Flip, Notification, Profile};
-use hc_core::schema::{
-    channels, checks, emails, flips, members, notifications, profiles, projects,
-};
+use hc_core::models::{Check, Email, Profile};
+use hc_core::schema::{channels, checks, emails, members, notifications, profiles, projects};
 use hc_core::time;
-use hc_test::{HttpSink, Recorded, Reply, TestDb};
+use hc_test::{Recorded, Reply, TestDb};
 
-use crate::integrations::{check_with_channel, form_fields, sendalerts_once, the_notification};
+use crate::integrations::{
+    all_notifications, check_with_channel, comes_back_up, db_with_sink, form_fields, pairs,
+    reply_status, reply_with, sendalerts_once, the_channel, the_notification,
+};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 /// `AC123:tok` in base64.
@@ -25,11 +26,7 @@ const PHONE: &str = r#"{"value": "+15550100", "up": true, "down": true}"#;
 
 /// What Twilio answers when it accepts a message or call.
 fn accepted() -> Reply {
-    Reply {
-        status: 201,
-        body: r#"{"sid": "SM0123", "status": "queued"}"#.into(),
-        ..Reply::default()
-    }
+    reply_with(201, r#"{"sid": "SM0123", "status": "queued"}"#)
 }
 
 /// The site's Twilio settings, with the API at `base`.
@@ -47,39 +44,6 @@ fn run(db: &TestDb, env: &[(&'static str, String)]) {
     sendalerts_once(db, &pairs);
 }
 
-/// The check pings again: a down → up flip for `sendalerts` to announce.
-fn comes_back_up(conn: &mut DbConn, check: &Check) {
-    let now = time::now().naive_utc();
-    diesel::update(checks::table.find(check.id))
-        .set((
-            checks::status.eq("up"),
-            checks::last_ping.eq(Some(now)),
-            checks::alert_after.eq(Some(now + Duration::hours(25))),
-        ))
-        .execute(conn)
-        .unwrap();
-    diesel::insert_into(flips::table)
-        .values(&Flip {
-            id: 0,
-            check_id: check.id,
-            created: now,
-            processed: None,
-            old_status: "down".into(),
-            new_status: "up".into(),
-            reason: String::new(),
-        })
-        .execute(conn)
-        .unwrap();
-}
-
-fn all_notifications(conn: &mut DbConn) -> Vec<Notification> {
-    notifications::table
-        .order(notifications::id)
-        .select(Notification::as_select())
-        .load(conn)
-        .unwrap()
-}
-
 fn owner_profile(conn: &mut DbConn, check: &Check) -> Profile {
     let owner: i64 = projects::table
         .find(check.project_id.unwrap())
@@ -93,21 +57,6 @@ fn owner_profile(conn: &mut DbConn, check: &Check) -> Profile {
         .unwrap()
 }
 
-fn the_channel(conn: &mut DbConn) -> Channel {
-    channels::table
-        .order(channels::id)
-        .select(Channel::as_select())
-        .first(conn)
-        .unwrap()
-}
-
-fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    fields
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
-
 fn assert_twilio_request(r: &Recorded, path: &str) {
     assert_eq!((r.method.as_str(), r.target.as_str()), ("POST", path));
     assert_eq!(r.header("authorization"), Some(BASIC));
@@ -116,9 +65,7 @@ fn assert_twilio_request(r: &Recorded, path: &str) {
 
 #[test]
 fn an_sms_goes_out_for_down_and_up_and_counts_against_the_quota() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     sink.reply(accepted());
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "sms", PHONE);
@@ -170,9 +117,7 @@ fn an_sms_goes_out_for_down_and_up_and_counts_against_the_quota() {
 
 #[test]
 fn a_messaging_service_replaces_the_sender_number() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     // A bare number, as older versions stored it.
     check_with_channel(conn, "sms", "+15550100");
@@ -192,9 +137,7 @@ fn a_messaging_service_replaces_the_sender_number() {
 
 #[test]
 fn a_status_switched_off_sends_nothing_and_queues_nothing() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(
         conn,
@@ -213,9 +156,7 @@ fn a_status_switched_off_sends_nothing_and_queues_nothing() {
 
 #[test]
 fn whatsapp_sends_the_operators_template_for_each_status() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     sink.reply(accepted());
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "whatsapp", PHONE);
@@ -261,9 +202,7 @@ fn whatsapp_sends_the_operators_template_for_each_status() {
 
 #[test]
 fn whatsapp_without_its_settings_is_refused() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     check_with_channel(conn, "whatsapp", PHONE);
     // Twilio is set up, but WhatsApp is not switched on.
@@ -278,9 +217,7 @@ fn whatsapp_without_its_settings_is_refused() {
 
 #[test]
 fn a_call_is_made_only_when_a_check_goes_down() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     sink.reply(accepted());
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "call", r#"{"value": "+15550100"}"#);
@@ -338,9 +275,7 @@ fn queued_emails(conn: &mut DbConn) -> Vec<Email> {
 
 #[test]
 fn the_monthly_sms_limit_holds_alerts_back_and_tells_the_team() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "sms", PHONE);
     // A team member of the project hears about it too.
@@ -408,9 +343,7 @@ fn the_monthly_sms_limit_holds_alerts_back_and_tells_the_team() {
 
 #[test]
 fn the_monthly_call_limit_holds_calls_back() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
+    let (db, pool, sink) = db_with_sink();
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "call", r#"{"value": "+15550100"}"#);
     let owner = owner_profile(conn, &check).user_id;
@@ -435,14 +368,8 @@ fn the_monthly_call_limit_holds_calls_back() {
 
 #[test]
 fn an_invalid_number_disables_the_channel_without_retrying() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
-    sink.reply(Reply {
-        status: 400,
-        body: r#"{"code": 21211, "message": "The 'To' number +15550100 is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}"#.into(),
-        ..Reply::default()
-    });
+    let (db, pool, sink) = db_with_sink();
+    sink.reply(reply_with(400, r#"{"code": 21211, "message": "The 'To' number +15550100 is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}"#));
     let conn = &mut pool.get().unwrap();
     check_with_channel(conn, "sms", PHONE);
     run(&db, &twilio_env(&sink.url("")));
@@ -459,14 +386,8 @@ fn an_invalid_number_disables_the_channel_without_retrying() {
 
 #[test]
 fn other_refusals_keep_the_status_code_and_server_errors_are_retried() {
-    let db = TestDb::new();
-    let pool = db.migrated_pool();
-    let sink = HttpSink::start();
-    sink.reply(Reply {
-        status: 400,
-        body: r#"{"code": 21606, "message": "The From phone number is not a valid, SMS-capable inbound phone number.", "status": 400}"#.into(),
-        ..Reply::default()
-    });
+    let (db, pool, sink) = db_with_sink();
+    sink.reply(reply_with(400, r#"{"code": 21606, "message": "The From phone number is not a valid, SMS-capable inbound phone number.", "status": 400}"#));
     let conn = &mut pool.get().unwrap();
     let check = check_with_channel(conn, "sms", PHONE);
     let env = twilio_env(&sink.url(""));
@@ -478,10 +399,7 @@ fn other_refusals_keep_the_status_code_and_server_errors_are_retried() {
     );
     assert!(!the_channel(conn).disabled);
 
-    sink.reply(Reply {
-        status: 503,
-        ..Reply::default()
-    });
+    sink.reply(reply_status(503));
     diesel::delete(notifications::table).execute(conn).unwrap();
     crate::integrations::flip_again(conn, &check);
     run(&db, &env);
