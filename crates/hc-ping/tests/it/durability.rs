@@ -1,5 +1,6 @@
 //! A 2xx means stored: the receiver killed with SIGKILL under load has stored every
-//! ping it answered.
+//! ping it answered, and one stopped with SIGTERM under load finishes what it
+//! accepted and exits cleanly.
 
 use std::collections::HashSet;
 use std::process::{Command, Stdio};
@@ -14,6 +15,17 @@ use hc_test::{free_port, wait_for_port, TestDb};
 
 #[test]
 fn sigkill_under_load_loses_no_answered_ping() {
+    stop_under_load("KILL");
+}
+
+#[test]
+fn sigterm_under_load_stores_what_it_answered_and_exits_cleanly() {
+    stop_under_load("TERM");
+}
+
+/// Pings from 16 clients, then `signal` to the receiver; every ping it answered with
+/// a 2xx must be in the database, and the check counters must agree with the rows.
+fn stop_under_load(signal: &str) {
     let db = TestDb::new();
     let pool = db.migrated_pool();
     let conn = &mut pool.get().unwrap();
@@ -78,8 +90,19 @@ fn sigkill_under_load_loses_no_answered_ping() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(1500));
-    receiver.kill().unwrap(); // SIGKILL
-    receiver.wait().unwrap();
+    let pid = receiver.id().to_string();
+    assert!(Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = receiver.wait().unwrap();
+    if signal == "TERM" {
+        assert!(
+            status.success(),
+            "exit status after SIGTERM under load: {status}"
+        );
+    }
     stop.store(true, Ordering::Relaxed);
     for client in clients {
         client.join().unwrap();
