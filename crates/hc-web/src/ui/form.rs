@@ -45,6 +45,45 @@ impl Form {
     }
 }
 
+/// A form posted by a logged-in person, once its CSRF token has been checked: what
+/// every dashboard POST handler starts with, as an extractor.
+pub struct Posted {
+    pub visitor: super::Visitor,
+    pub user: hc_core::models::User,
+    pub form: Form,
+}
+
+impl actix_web::FromRequest for Posted {
+    type Error = super::PageError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Posted, Self::Error>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let req = req.clone();
+        let body = actix_web::web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let body = body
+                .await
+                .map_err(|e| super::PageError::BadRequest(format!("Cannot read the form: {e}")))?;
+            let state = req
+                .app_data::<actix_web::web::Data<crate::State>>()
+                .cloned()
+                .ok_or_else(|| super::PageError::Internal("no application state".into()))?;
+            let visitor = super::Visitor::load(&state, &req).await?;
+            let user = visitor.user()?.clone();
+            let form = Form::parse(&body);
+            visitor.check_csrf(&req, &form)?;
+            Ok(Posted {
+                visitor,
+                user,
+                form,
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

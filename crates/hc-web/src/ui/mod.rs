@@ -23,7 +23,7 @@ pub(crate) mod welcome;
 use actix_web::web;
 
 pub use error::PageError;
-pub use form::Form;
+pub use form::{Form, Posted};
 pub use visitor::{db, Visitor};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -66,14 +66,14 @@ impl From<&Check> for ScheduleFields {
 /// `POST /checks/<uuid>/timeout/`: the dialogs' Save.
 async fn save(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: crate::ui::Posted,
 ) -> Result<HttpResponse, PageError> {
-    let visitor = Visitor::load(&state, &req).await?;
-    let user = visitor.user()?.clone();
-    let form = Form::parse(&body);
-    visitor.check_csrf(&req, &form)?;
+    let crate::ui::Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     let code = code.into_inner();
     let next = safe_next(form.get("next"))
         .map(str::to_owned)

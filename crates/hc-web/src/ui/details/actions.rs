@@ -2,7 +2,7 @@
 //! pause, resume, copy, remove, clear events and the per-integration toggles. Every
 //! one checks the CSRF token first, then that the visitor may change the check.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use hc_core::checks::copy::{self, Copied};
 use hc_core::checks::events;
 use hc_core::checks::fields::{FilterRules, NameForm};
@@ -12,7 +12,7 @@ use hc_core::time;
 
 use super::page::{show, Refused};
 use super::writable;
-use crate::ui::{db, Form, PageError, Visitor};
+use crate::ui::{db, Form, PageError, Posted};
 use crate::State;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -32,19 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// The visitor and the posted form, once the CSRF token has been checked.
-async fn posted(
-    state: &web::Data<State>,
-    req: &HttpRequest,
-    body: &web::Bytes,
-) -> Result<(Visitor, Form), PageError> {
-    let visitor = Visitor::load(state, req).await?;
-    visitor.user()?;
-    let form = Form::parse(body);
-    visitor.check_csrf(req, &form)?;
-    Ok((visitor, form))
-}
-
 fn details(code: &str) -> String {
     format!("/checks/{code}/details/")
 }
@@ -57,12 +44,14 @@ fn back_to(form: &Form, fallback: String) -> String {
 
 async fn name(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let (visitor, form) = posted(&state, &req, &body).await?;
-    let user = visitor.user()?.clone();
+    let Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     let code = code.into_inner();
     let cleaned = NameForm::clean(
         form.get("name"),
@@ -107,12 +96,14 @@ async fn name(
 
 async fn filtering_rules(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let (visitor, form) = posted(&state, &req, &body).await?;
-    let user = visitor.user()?.clone();
+    let Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     let code = code.into_inner();
     let cleaned = FilterRules::clean(|name| form.has(name).then(|| form.get(name)));
     let target = code.clone();
@@ -157,12 +148,14 @@ async fn filtering_rules(
 
 async fn pause(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let (visitor, form) = posted(&state, &req, &body).await?;
-    let user = visitor.user()?.clone();
+    let Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     let code = code.into_inner();
     let target = code.clone();
     db(&state, move |conn| {
@@ -176,12 +169,14 @@ async fn pause(
 
 async fn resume(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let (visitor, form) = posted(&state, &req, &body).await?;
-    let user = visitor.user()?.clone();
+    let Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     let code = code.into_inner();
     let target = code.clone();
     db(&state, move |conn| {
@@ -200,12 +195,14 @@ async fn resume(
 
 async fn remove(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let (visitor, form) = posted(&state, &req, &body).await?;
-    let user = visitor.user()?.clone();
+    let Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     let project_code = db(&state, move |conn| {
         let seen = writable(conn, &user, &code)?;
         checks::delete(conn, seen.check.id)?;
@@ -217,12 +214,10 @@ async fn remove(
 
 async fn clear_events(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let (visitor, _) = posted(&state, &req, &body).await?;
-    let user = visitor.user()?.clone();
+    let Posted { visitor, user, .. } = posted;
     let code = code.into_inner();
     let target = code.clone();
     db(&state, move |conn| {
@@ -236,12 +231,10 @@ async fn clear_events(
 
 async fn copy(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let (visitor, _) = posted(&state, &req, &body).await?;
-    let user = visitor.user()?.clone();
+    let Posted { visitor, user, .. } = posted;
     let copied = db(&state, move |conn| {
         let seen = writable(conn, &user, &code)?;
         match copy::copy(conn, seen.check.id, time::now())? {
@@ -260,12 +253,14 @@ async fn copy(
 /// `state=on` attaches the integration to the check; anything else detaches it.
 async fn toggle_channel(
     state: web::Data<State>,
-    req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let (visitor, form) = posted(&state, &req, &body).await?;
-    let user = visitor.user()?.clone();
+    let Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     let (code, channel_code) = path.into_inner();
     let on = form.get("state") == "on";
     let target = code.clone();

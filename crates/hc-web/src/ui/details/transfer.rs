@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::writable;
 use crate::ui::home::display_name;
-use crate::ui::{db, Form, PageError, Visitor};
+use crate::ui::{db, PageError, Posted, Visitor};
 use crate::State;
 
 #[derive(Serialize)]
@@ -72,14 +72,14 @@ pub async fn choose(
 
 pub async fn transfer(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let visitor = Visitor::load(&state, &req).await?;
-    let user = visitor.user()?.clone();
-    let form = Form::parse(&body);
-    visitor.check_csrf(&req, &form)?;
+    let Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     let target_code = form.trimmed("project").to_owned();
     let code = code.into_inner();
     let moved = code.clone();

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::forms::{self, Errors, FieldView};
 use super::{channel_or_404, insert_channel, new_channel, project_title, read_only, verify_token};
 use crate::ui::checks::project_or_404;
-use crate::ui::{db, mail, Form, PageError, Visitor};
+use crate::ui::{db, mail, PageError, Posted, Visitor};
 use crate::State;
 
 #[derive(Serialize)]
@@ -116,18 +116,18 @@ pub async fn form(
 
 pub async fn save(
     state: web::Data<State>,
-    req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
     let (code, slug) = path.into_inner();
     let Some(kind) = offered(&state, &slug) else {
         return Ok(HttpResponse::NotFound().finish());
     };
-    let visitor = Visitor::load(&state, &req).await?;
-    let user = visitor.user()?.clone();
-    let form = Form::parse(&body);
-    visitor.check_csrf(&req, &form)?;
+    let Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     if kind.kind == "po" {
         return super::pushover::subscribe(state, visitor, user, code, form).await;
     }
@@ -302,14 +302,14 @@ pub async fn edit_form(
 
 pub async fn edit_save(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let visitor = Visitor::load(&state, &req).await?;
-    let user = visitor.user()?.clone();
-    let form = Form::parse(&body);
-    visitor.check_csrf(&req, &form)?;
+    let Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     let state2 = state.clone();
     let saved = db(&state, move |conn| {
         conn.write_tx(|conn| {

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::{channel_or_404, forms, project_title, query, read_only};
 use crate::ui::checks::project_or_404;
-use crate::ui::{db, Form, PageError, Visitor};
+use crate::ui::{db, PageError, Posted, Visitor};
 use crate::State;
 
 /// One integration's row.
@@ -266,14 +266,14 @@ pub async fn page(
 /// channel.
 pub async fn assign(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let visitor = Visitor::load(&state, &req).await?;
-    let user = visitor.user()?.clone();
-    let form = Form::parse(&body);
-    visitor.check_csrf(&req, &form)?;
+    let Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     let channel_code = form.trimmed("channel").to_owned();
     let wanted: HashSet<String> = form
         .names()

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::list::{self, Extra};
 use super::{channel_or_404, find_channel, forms, project_title, read_only, verify_token};
-use crate::ui::{db, Form, PageError, Visitor};
+use crate::ui::{db, PageError, Posted, Visitor};
 use crate::State;
 
 /// How long "Test!" waits for the provider before giving up.
@@ -24,14 +24,14 @@ const TEST_LIMIT: Duration = Duration::from_secs(40);
 
 pub async fn rename(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let visitor = Visitor::load(&state, &req).await?;
-    let user = visitor.user()?.clone();
-    let form = Form::parse(&body);
-    visitor.check_csrf(&req, &form)?;
+    let Posted {
+        visitor,
+        user,
+        form,
+    } = posted;
     let name = form.trimmed("name").to_owned();
     let typed = name.clone();
     let too_long = name.chars().count() > forms::MAX_NAME;
@@ -93,14 +93,10 @@ fn senders(state: &State) -> Result<Senders, PageError> {
 /// POST: sends a test notification now and shows how it went on the list.
 pub async fn test(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let visitor = Visitor::load(&state, &req).await?;
-    let user = visitor.user()?.clone();
-    let form = Form::parse(&body);
-    visitor.check_csrf(&req, &form)?;
+    let Posted { visitor, user, .. } = posted;
     let (channel, project, project_name) = db(&state, move |conn| {
         let (channel, project, standing) = channel_or_404(conn, &user, &code)?;
         if !standing.can_write() {
@@ -134,14 +130,10 @@ pub async fn test(
 
 pub async fn remove(
     state: web::Data<State>,
-    req: HttpRequest,
     code: web::Path<String>,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let visitor = Visitor::load(&state, &req).await?;
-    let user = visitor.user()?.clone();
-    let form = Form::parse(&body);
-    visitor.check_csrf(&req, &form)?;
+    let Posted { visitor, user, .. } = posted;
     let project_code = db(&state, move |conn| {
         conn.write_tx(|conn| {
             let (channel, project, standing) = channel_or_404(conn, &user, &code)?;
