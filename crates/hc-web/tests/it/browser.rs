@@ -88,6 +88,15 @@ impl Browser {
         panic!("never reached {path}; at {}", self.path().await);
     }
 
+    /// Logs in through the login page's password form (and stays where that leads).
+    pub async fn log_in(&self, email: &str, password: &str) {
+        self.open("/accounts/login/").await;
+        self.fill("#id_email", email).await;
+        self.fill("#id_password", password).await;
+        self.click("form:has(#id_password) button[type=submit]")
+            .await;
+    }
+
     pub async fn fill(&self, css: &str, value: &str) {
         let field = self.client.find(Locator::Css(css)).await.unwrap();
         field.clear().await.unwrap();

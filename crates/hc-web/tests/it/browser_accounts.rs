@@ -173,12 +173,7 @@ async fn pages_fit_a_phone_screen() {
         .wait_for_text("Know when your cron jobs stop running")
         .await;
     assert_fits(&browser, "/").await;
-    browser.open("/accounts/login/").await;
-    browser.fill("#id_email", "ann@example.org").await;
-    browser.fill("#id_password", "correct horse").await;
-    browser
-        .click("form:has(#id_password) button[type=submit]")
-        .await;
+    browser.log_in("ann@example.org", "correct horse").await;
     browser.wait_for_text("My First Check").await;
     let checks = browser.path().await;
     assert_fits(&browser, &checks).await;

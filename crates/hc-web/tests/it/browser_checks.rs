@@ -22,12 +22,7 @@ async fn a_ping_shows_up_on_my_checks_without_reloading() {
         .unwrap();
 
     let browser = Browser::start(&app.url("")).await;
-    browser.open("/accounts/login/").await;
-    browser.fill("#id_email", "ann@example.org").await;
-    browser.fill("#id_password", "pw-123456").await;
-    browser
-        .click("form:has(#id_password) button[type=submit]")
-        .await;
+    browser.log_in("ann@example.org", "pw-123456").await;
     // One project: the login lands on its checks.
     browser
         .wait_for_path(&format!("/projects/{project}/checks/"))

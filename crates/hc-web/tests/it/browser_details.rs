@@ -26,12 +26,7 @@ async fn a_failure_shows_live_then_pause_and_the_log() {
     assert_eq!(reqwest::get(&ping).await.unwrap().status(), 200);
 
     let browser = Browser::start(&app.url("")).await;
-    browser.open("/accounts/login/").await;
-    browser.fill("#id_email", "ann@example.org").await;
-    browser.fill("#id_password", "pw-123456").await;
-    browser
-        .click("form[action='/accounts/login/'] button[type=submit]")
-        .await;
+    browser.log_in("ann@example.org", "pw-123456").await;
     browser
         .wait_for_path(&format!("/projects/{project}/checks/"))
         .await;

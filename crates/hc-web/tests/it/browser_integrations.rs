@@ -25,12 +25,7 @@ async fn add_a_webhook_test_it_and_choose_its_checks() {
         .unwrap();
 
     let browser = Browser::start(&app.url("")).await;
-    browser.open("/accounts/login/").await;
-    browser.fill("#id_email", "ann@example.org").await;
-    browser.fill("#id_password", "pw-123456").await;
-    browser
-        .click("form[action='/accounts/login/'] button[type=submit]")
-        .await;
+    browser.log_in("ann@example.org", "pw-123456").await;
     browser
         .wait_for_path(&format!("/projects/{project}/checks/"))
         .await;

@@ -46,12 +46,7 @@ async fn schedules_are_changed_in_dialogs_with_keyboard_and_preview() {
         .unwrap();
 
     let browser = Browser::start(&app.url("")).await;
-    browser.open("/accounts/login/").await;
-    browser.fill("#id_email", "ann@example.org").await;
-    browser.fill("#id_password", "pw-123456").await;
-    browser
-        .click("form[action='/accounts/login/'] button[type=submit]")
-        .await;
+    browser.log_in("ann@example.org", "pw-123456").await;
     browser
         .wait_for_path(&format!("/projects/{project}/checks/"))
         .await;
@@ -193,12 +188,7 @@ async fn the_dialogs_fit_a_phone() {
         .first(&mut app.conn())
         .unwrap();
     let browser = Browser::start_sized(&app.url(""), 390, 844).await;
-    browser.open("/accounts/login/").await;
-    browser.fill("#id_email", "ann@example.org").await;
-    browser.fill("#id_password", "pw-123456").await;
-    browser
-        .click("form[action='/accounts/login/'] button[type=submit]")
-        .await;
+    browser.log_in("ann@example.org", "pw-123456").await;
     browser
         .wait_for_path(&format!("/projects/{project}/checks/"))
         .await;
