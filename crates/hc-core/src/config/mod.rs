@@ -87,6 +87,14 @@ pub struct Endpoints {
     /// Twilio's API root; `/2010-04-01/Accounts/<account>/Messages.json` (or
     /// `Calls.json`) is appended.
     pub twilio: String,
+    /// The OAuth pages of the "add" buttons: where users authorise hc, and where
+    /// the dashboard trades the code for a token (overridden only by tests).
+    pub slack_authorize: String,
+    pub slack_token: String,
+    pub discord_authorize: String,
+    pub discord_token: String,
+    pub pushbullet_authorize: String,
+    pub pushbullet_token: String,
 }
 
 /// Twilio, for SMS, WhatsApp and phone calls (healthchecks' names).
@@ -428,6 +436,30 @@ fn integrations(env: &Env) -> Result<IntegrationsConfig, ConfigError> {
             trello: env.string("HC_TRELLO_URL", "https://api.trello.com/1/cards"),
             github: env.string("HC_GITHUB_API_URL", "https://api.github.com"),
             twilio: env.string("HC_TWILIO_URL", "https://api.twilio.com"),
+            slack_authorize: env.string(
+                "HC_SLACK_AUTHORIZE_URL",
+                "https://slack.com/oauth/v2/authorize",
+            ),
+            slack_token: env.string(
+                "HC_SLACK_TOKEN_URL",
+                "https://slack.com/api/oauth.v2.access",
+            ),
+            discord_authorize: env.string(
+                "HC_DISCORD_AUTHORIZE_URL",
+                "https://discord.com/api/oauth2/authorize",
+            ),
+            discord_token: env.string(
+                "HC_DISCORD_TOKEN_URL",
+                "https://discord.com/api/oauth2/token",
+            ),
+            pushbullet_authorize: env.string(
+                "HC_PUSHBULLET_AUTHORIZE_URL",
+                "https://www.pushbullet.com/authorize",
+            ),
+            pushbullet_token: env.string(
+                "HC_PUSHBULLET_TOKEN_URL",
+                "https://api.pushbullet.com/oauth2/token",
+            ),
         },
     })
 }

@@ -1,11 +1,13 @@
 //! The Integrations page (healthchecks' "Channels", spec §7.4) and everything hung
 //! off it: the list with assignment, rename, test and remove; one add page per kind;
-//! editing; e-mail address verification; and Pushover's subscription flow.
+//! editing; e-mail address verification; Pushover's subscription flow; and the
+//! OAuth buttons of Slack, Discord and Pushbullet.
 
 mod add;
 mod forms;
 mod list;
 mod manage;
+mod oauth;
 mod pushover;
 
 use actix_web::web;
@@ -40,6 +42,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/integrations/{code}/verify/{token}/",
             web::get().to(manage::verify),
+        )
+        .route(
+            "/integrations/add_slack_btn/",
+            web::get().to(oauth::slack_back),
+        )
+        .route(
+            "/integrations/add_discord/",
+            web::get().to(oauth::discord_back),
+        )
+        .route(
+            "/integrations/add_pushbullet/",
+            web::get().to(oauth::pushbullet_back),
         );
 }
 

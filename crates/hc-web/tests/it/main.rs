@@ -28,6 +28,7 @@ mod ui_checks;
 mod ui_details;
 mod ui_integrations;
 mod ui_login;
+mod ui_oauth;
 mod ui_profile;
 mod ui_projects;
 mod ui_reports;

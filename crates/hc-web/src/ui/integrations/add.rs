@@ -36,7 +36,9 @@ pub(super) struct FormPage {
     /// Pushover: the priority choices.
     pub(super) priorities: Vec<forms::Choice>,
     pub(super) priorities_up: Vec<forms::Choice>,
-    error: String,
+    /// Slack, Discord, Pushbullet: the OAuth button's label, when set up.
+    pub(super) oauth_button: &'static str,
+    pub(super) error: String,
 }
 
 impl FormPage {
@@ -60,6 +62,7 @@ impl FormPage {
             ),
             priorities: Vec::new(),
             priorities_up: Vec::new(),
+            oauth_button: "",
             error: String::new(),
         }
     }
@@ -98,6 +101,9 @@ pub async fn form(
     if kind.kind == "po" {
         return super::pushover::page(state, req, visitor, code).await;
     }
+    if super::oauth::button(&state.config, kind.kind).is_some() {
+        return super::oauth::page(state, visitor, kind, code).await;
+    }
     let user = visitor.user()?.clone();
     let (project, title, choices) = db(&state, move |conn| {
         let (project, title) = writable_project(conn, &user, &code)?;
@@ -130,6 +136,9 @@ pub async fn save(
     } = posted;
     if kind.kind == "po" {
         return super::pushover::subscribe(state, visitor, user, code, form).await;
+    }
+    if super::oauth::button(&state.config, kind.kind).is_some() {
+        return super::oauth::start(state, visitor, user, kind, code).await;
     }
     let Some(specs) = forms::specs(kind.kind) else {
         // Prometheus has nothing to save.

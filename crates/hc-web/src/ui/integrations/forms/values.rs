@@ -225,7 +225,14 @@ pub fn summary(kind: &str, value: &str) -> String {
             .join("; "),
         "slack" | "mattermost" | "discord" | "msteamsw" | "rocketchat" | "victorops"
         | "googlechat" | "pagertree" | "spike" => {
-            match slack::webhook_url(value, slack::Flavour::Slack) {
+            // Discord's OAuth answer keeps its URL under `webhook`, Slack's under
+            // `incoming_webhook`; the others are bare URLs either reads.
+            let flavour = if kind == "discord" {
+                slack::Flavour::Discord
+            } else {
+                slack::Flavour::Slack
+            };
+            match slack::webhook_url(value, flavour) {
                 Some(url) => mask(&url),
                 None => String::new(),
             }
@@ -263,4 +270,20 @@ fn chat_id(value: &str) -> String {
             other => other.to_string(),
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+
+    #[test]
+    fn oauth_answers_are_summarised_by_their_webhook_urls() {
+        let discord = r#"{"webhook": {"url": "https://discord.com/api/webhooks/1/secret-token"}}"#;
+        let slack = r##"{"incoming_webhook": {"url": "https://hooks.slack.com/services/T/B/secret-token", "channel": "#ops"}}"##;
+        for (kind, value) in [("discord", discord), ("slack", slack)] {
+            let shown = summary(kind, value);
+            assert!(shown.starts_with("https://"), "{kind}: {shown:?}");
+            assert!(!shown.contains("secret-token"), "{kind}: {shown:?}");
+        }
+    }
 }
