@@ -289,19 +289,25 @@ pub fn claim_held(
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
-            .set((
-                notifications::status.eq("sending"),
-                notifications::claimed_until.eq(Some((now + LEASE).naive_utc())),
-                notifications::attempts.eq(notifications::attempts + 1),
-            ))
-            .execute(conn)?;
-        Ok(notifications::table
-            .filter(notifications::id.eq_any(&ids))
-            .order(notifications::id)
-            .select(Notification::as_select())
-            .load(conn)?)
+        take(conn, &ids, now)
     })
+}
+
+/// Marks notifications `sending` under this daemon's lease, counting the try, and
+/// reads them back; inside the claimer's transaction, on rows it has locked.
+fn take(conn: &mut DbConn, ids: &[i64], now: DateTime<Utc>) -> Result<Vec<Notification>> {
+    diesel::update(notifications::table.filter(notifications::id.eq_any(ids)))
+        .set((
+            notifications::status.eq("sending"),
+            notifications::claimed_until.eq(Some((now + LEASE).naive_utc())),
+            notifications::attempts.eq(notifications::attempts + 1),
+        ))
+        .execute(conn)?;
+    Ok(notifications::table
+        .filter(notifications::id.eq_any(ids))
+        .order(notifications::id)
+        .select(Notification::as_select())
+        .load(conn)?)
 }
 
 /// The channels a group stands for: those of its project whose codes its value
@@ -374,18 +380,7 @@ pub fn claim_batch(conn: &mut DbConn, now: DateTime<Utc>, n: usize) -> Result<Ve
         if ids.is_empty() {
             return Ok((Vec::new(), Vec::new()));
         }
-        diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
-            .set((
-                notifications::status.eq("sending"),
-                notifications::claimed_until.eq(Some((now + LEASE).naive_utc())),
-                notifications::attempts.eq(notifications::attempts + 1),
-            ))
-            .execute(conn)?;
-        let taken: Vec<Notification> = notifications::table
-            .filter(notifications::id.eq_any(&ids))
-            .order(notifications::id)
-            .select(Notification::as_select())
-            .load(conn)?;
+        let taken = take(conn, &ids, now)?;
         let channel_ids: Vec<i64> = taken.iter().map(|n| n.channel_id).collect();
         let check_ids: Vec<i64> = taken.iter().filter_map(|n| n.check_id).collect();
         let channels: HashMap<i64, Channel> = channels::table

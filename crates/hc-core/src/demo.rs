@@ -30,17 +30,13 @@ pub fn of_session(conn: &mut DbConn, data: &str) -> Result<Option<Check>> {
 
 /// The session data that remembers `code`, keeping whatever else it holds.
 pub fn remember(data: &str, code: &str) -> String {
-    let mut map = match serde_json::from_str::<serde_json::Value>(data) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    map.insert(SESSION_KEY.to_owned(), code.into());
-    serde_json::Value::Object(map).to_string()
+    crate::sessions::data_with(data, SESSION_KEY, Some(code.into()))
 }
 
 fn code_in(data: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(data).ok()?;
-    value.get(SESSION_KEY)?.as_str().map(str::to_owned)
+    crate::sessions::data_get(data, SESSION_KEY)?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// Moves the session's unclaimed demo check into the user's first project (the

@@ -140,6 +140,29 @@ pub fn end_all(conn: &mut DbConn, user_id: i64, keep: Option<&str>) -> Result<us
     })
 }
 
+/// The value under `key` in a session's data (a JSON object); `None` when absent or
+/// when the data is not an object.
+pub fn data_get(data: &str, key: &str) -> Option<serde_json::Value> {
+    match serde_json::from_str::<serde_json::Value>(data) {
+        Ok(serde_json::Value::Object(mut map)) => map.remove(key),
+        _ => None,
+    }
+}
+
+/// The session data with `key` set to `value` (removed when `None`), keeping
+/// whatever else it holds; data that is not an object starts afresh.
+pub fn data_with(data: &str, key: &str, value: Option<serde_json::Value>) -> String {
+    let mut map = match serde_json::from_str::<serde_json::Value>(data) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    match value {
+        Some(value) => map.insert(key.to_owned(), value),
+        None => map.remove(key),
+    };
+    serde_json::Value::Object(map).to_string()
+}
+
 /// Replaces a session's data (a JSON object).
 pub fn set_data(conn: &mut DbConn, key: &str, data: &str) -> Result<()> {
     diesel::update(sessions::table.filter(sessions::key_hash.eq(keys::sha256_hex(key))))
@@ -154,4 +177,21 @@ pub fn prune(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize> {
         diesel::delete(sessions::table.filter(sessions::expires.le(now.naive_utc())))
             .execute(conn)?,
     )
+}
+
+#[cfg(test)]
+mod data_tests {
+    use super::{data_get, data_with};
+
+    #[test]
+    fn session_data_keeps_other_keys_and_survives_garbage() {
+        let data = data_with(r#"{"demo": "abc"}"#, "nonce", Some("n1".into()));
+        assert_eq!(data_get(&data, "demo"), Some("abc".into()));
+        assert_eq!(data_get(&data, "nonce"), Some("n1".into()));
+        let cleared = data_with(&data, "nonce", None);
+        assert_eq!(data_get(&cleared, "nonce"), None);
+        assert_eq!(data_get(&cleared, "demo"), Some("abc".into()));
+        assert_eq!(data_get("not json", "demo"), None);
+        assert_eq!(data_with("[1]", "k", Some(1.into())), r#"{"k":1}"#);
+    }
 }

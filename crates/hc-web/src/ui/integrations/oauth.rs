@@ -16,7 +16,7 @@ use hc_core::models::{Project, User};
 use hc_core::{keys, sessions};
 use hc_integrations::catalogue::{self, Kind};
 use hc_integrations::outbound::{Answer, Body, Outbound};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::forms;
 use super::{insert_channel, new_channel, project_title, query, read_only};
@@ -228,21 +228,18 @@ fn channel_value(p: &Provider, answer: &Answer) -> Result<String, String> {
 
 /// The session data with the nonce and project remembered under `key`.
 fn remember(data: &str, key: &str, state: &str, project: &str) -> String {
-    let mut map: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
-    map.insert(key.to_owned(), json!({"state": state, "project": project}));
-    Value::Object(map).to_string()
+    sessions::data_with(data, key, Some(json!({"state": state, "project": project})))
 }
 
 /// The nonce and project code remembered under `key`, and the session data
 /// without them: a nonce is good for one callback.
 fn take(data: &str, key: &str) -> (Option<(String, String)>, String) {
-    let mut map: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
-    let saved = map.remove(key).and_then(|v| {
+    let saved = sessions::data_get(data, key).and_then(|v| {
         let state = v.get("state")?.as_str()?.to_owned();
         let project = v.get("project")?.as_str()?.to_owned();
         Some((state, project))
     });
-    (saved, Value::Object(map).to_string())
+    (saved, sessions::data_with(data, key, None))
 }
 
 /// The project, for someone who may change it, with its title.

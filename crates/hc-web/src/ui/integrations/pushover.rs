@@ -14,7 +14,7 @@ use hc_core::{keys, sessions};
 use hc_integrations::catalogue;
 use hc_integrations::kinds::pushover;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::forms::{self, PUSHOVER_PRIORITIES};
 use super::{insert_channel, new_channel, query, read_only};
@@ -45,20 +45,11 @@ fn choices(selected: &str) -> Vec<forms::Choice> {
 
 /// The session data with `key` set to `value` (or removed).
 fn with_key(data: &str, key: &str, value: Option<&str>) -> String {
-    let mut map: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
-    match value {
-        Some(v) => map.insert(key.to_owned(), Value::String(v.to_owned())),
-        None => map.remove(key),
-    };
-    Value::Object(map).to_string()
+    sessions::data_with(data, key, value.map(Value::from))
 }
 
 fn session_nonce(data: &str) -> Option<String> {
-    serde_json::from_str::<Map<String, Value>>(data)
-        .ok()?
-        .get(NONCE)?
-        .as_str()
-        .map(str::to_owned)
+    sessions::data_get(data, NONCE)?.as_str().map(str::to_owned)
 }
 
 /// A Pushover user or group key: letters and digits (30 of them today).
