@@ -39,16 +39,29 @@ fn main() -> anyhow::Result<()> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("ping.lua");
     let script = script.to_str().context("script path")?.to_owned();
 
+    // The baseline gets the same load as the receiver: the same wrk script picking
+    // a ping URL at random for every request (which costs wrk itself about a fifth
+    // of its speed, against a fixed URL), so that the ratio compares servers only.
+    let dir = std::env::temp_dir().join(format!("hc-bench-baseline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let codes_file = dir.join("codes.txt");
+    let codes: Vec<String> = (0..opts.checks)
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
+    std::fs::write(&codes_file, codes.join("\n"))?;
+    let args = vec![codes_file.to_string_lossy().into_owned()];
     let trivial = sibling("trivial-server")?;
     let port = free_port();
     let server = spawn_server(&trivial, &[&format!("127.0.0.1:{port}")], &[], port)?;
     let baseline = wrk(
-        &format!("http://127.0.0.1:{port}/"),
+        &format!("http://127.0.0.1:{port}"),
         opts.connections,
         opts.seconds,
-        None,
-    )?;
+        Some((&script, &args)),
+    );
     stop(server)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let baseline = baseline?;
     println!(
         "baseline (trivial actix-web handler): {:.0} req/s, p99 {:.2} ms",
         baseline.rps, baseline.p99_ms

@@ -121,7 +121,23 @@ pub fn prefetch(conn: &mut DbConn, requests: &[&Request]) -> QueryResult<Prefetc
         };
     }
     let found: Vec<Check> = match conn {
-        DbConn::Sqlite(c) => load!(c,)?,
+        // `IN (SELECT value FROM json_each(?))`: one statement shape whatever the
+        // batch's size, so SQLite parses it once and diesel keeps it prepared, where
+        // `IN (?, ?, ...)` would be parsed again for every length.
+        DbConn::Sqlite(c) => checks::table
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "checks.code IN (SELECT value FROM json_each(",
+                )
+                .bind::<diesel::sql_types::Text, _>(
+                    serde_json::to_string(&codes)
+                        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?,
+                )
+                .sql("))"),
+            )
+            .order(checks::id)
+            .select(Check::as_select())
+            .load(c)?,
         DbConn::Postgres(c) => load!(c, .for_update())?,
         DbConn::Mysql(c) => load!(c, .for_update())?,
     };
@@ -217,37 +233,34 @@ pub fn process(
     })
 }
 
-/// Writes the batch's changed checks back: one statement on PostgreSQL and SQLite
-/// (a statement per check would dominate the writer's time), one per check on
-/// MySQL, whose multi-table UPDATE needs a different shape.
+/// Writes the batch's changed checks back: one statement on PostgreSQL (a round
+/// trip per check would dominate), and on SQLite and MySQL one prepared statement
+/// of one shape, run for each check: SQLite would parse a statement whose length
+/// changes with the batch again for every batch, and MySQL's multi-table UPDATE
+/// needs another shape. Each runs on the backend's own connection, where diesel
+/// keeps it prepared (through the multi-connection it is prepared every time).
 pub fn flush(conn: &mut DbConn, prefetched: &Prefetched) -> QueryResult<()> {
     let dirty: Vec<&Check> = prefetched
         .dirty
         .iter()
         .filter_map(|code| prefetched.checks.get(code))
         .collect();
-    if dirty.len() > 1 {
-        match conn {
-            DbConn::Postgres(c) => return update_many(c, &dirty, Placeholders::Postgres),
-            DbConn::Sqlite(c) => return update_many(c, &dirty, Placeholders::Sqlite),
-            DbConn::Mysql(_) => {}
-        }
+    macro_rules! one_by_one {
+        ($c:expr) => {{
+            for check in &dirty {
+                diesel::update(checks::table.find(check.id))
+                    .set(PingChanges::of(check))
+                    .execute($c)?;
+            }
+            Ok(())
+        }};
     }
-    for check in dirty {
-        diesel::update(checks::table.find(check.id))
-            .set(PingChanges::of(check))
-            .execute(conn)?;
+    match conn {
+        DbConn::Postgres(c) if dirty.len() > 1 => update_many(c, &dirty),
+        DbConn::Postgres(c) => one_by_one!(c),
+        DbConn::Sqlite(c) => one_by_one!(c),
+        DbConn::Mysql(c) => one_by_one!(c),
     }
-    Ok(())
-}
-
-/// How a backend spells bound parameters in hand-written SQL.
-#[derive(Clone, Copy)]
-enum Placeholders {
-    /// `$1::bigint`: numbered and typed, so that `VALUES` rows have column types.
-    Postgres,
-    /// `?`: SQLite's columns take the values' types.
-    Sqlite,
 }
 
 /// The columns a ping changes, as bound in [`update_many`], with PostgreSQL's types.
@@ -263,8 +276,9 @@ const CHANGED: [(&str, &str); 9] = [
     ("n_pings", "bigint"),
 ];
 
-/// `UPDATE checks ... FROM (VALUES ...)`: every changed check in one statement.
-fn update_many<C>(conn: &mut C, dirty: &[&Check], style: Placeholders) -> QueryResult<()>
+/// PostgreSQL's `UPDATE checks ... FROM (VALUES ...)`: every changed check in one
+/// statement.
+fn update_many<C>(conn: &mut C, dirty: &[&Check]) -> QueryResult<()>
 where
     C: Connection,
     C::Backend: diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>
@@ -284,10 +298,8 @@ where
             let cells: Vec<String> = CHANGED
                 .iter()
                 .enumerate()
-                .map(|(col, (_, ty))| match style {
-                    Placeholders::Postgres => format!("${}::{ty}", row * CHANGED.len() + col + 1),
-                    Placeholders::Sqlite => "?".to_owned(),
-                })
+                // Numbered and typed, so that `VALUES` rows have column types.
+                .map(|(col, (_, ty))| format!("${}::{ty}", row * CHANGED.len() + col + 1))
                 .collect();
             format!("({})", cells.join(", "))
         })
@@ -316,14 +328,20 @@ where
     query.execute(conn).map(|_| ())
 }
 
-/// Stores the batch's pings in one statement.
+/// Stores the batch's pings: one multi-row statement on servers (the
+/// multi-connection does not offer those), and on SQLite one prepared one-row
+/// statement per ping, which beats parsing a statement that changes with the batch.
 pub fn insert_pings(conn: &mut DbConn, rows: &[Ping]) -> QueryResult<usize> {
     if rows.is_empty() {
         return Ok(0);
     }
-    // Every backend has multi-row inserts, but the multi-connection does not offer them.
     match conn {
-        DbConn::Sqlite(c) => diesel::insert_into(pings::table).values(rows).execute(c),
+        DbConn::Sqlite(c) => {
+            for row in rows {
+                diesel::insert_into(pings::table).values(row).execute(c)?;
+            }
+            Ok(rows.len())
+        }
         DbConn::Postgres(c) => diesel::insert_into(pings::table).values(rows).execute(c),
         DbConn::Mysql(c) => diesel::insert_into(pings::table).values(rows).execute(c),
     }
