@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::Parser;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -104,31 +104,8 @@ fn left(conn: &mut DbConn) -> anyhow::Result<i64> {
     Ok(pings::table.count().get_result(conn)?)
 }
 
-/// Checks and pings made by set-based SQL, so that filling takes seconds.
+/// A project of checks with their pings (see [`hc_bench::fill`]).
 fn fill(conn: &mut DbConn, opts: &Opts) -> anyhow::Result<()> {
     let project = hc_core::accounts::create_project(conn, "bench@example.org", "bench", "bench")?;
-    let (checks, per_check) = (opts.checks, opts.pings_per_check);
-    let sql = match conn {
-        DbConn::Postgres(_) => format!(
-            "INSERT INTO checks (code, project_id, badge_key, created, n_pings) \
-             SELECT gen_random_uuid()::text, p.id, gen_random_uuid()::text, now(), {per_check} FROM projects p, generate_series(1, {checks}) WHERE p.code = '{uuid}'; \
-             INSERT INTO pings (check_id, n, created, scheme, method, ua) \
-             SELECT c.id, g, now(), 'http', 'GET', '' FROM checks c, generate_series(1, {per_check}) g; \
-             ANALYZE;",
-            uuid = project.uuid
-        ),
-        DbConn::Sqlite(_) => format!(
-            "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {checks}) \
-             INSERT INTO checks (code, project_id, badge_key, created, n_pings) \
-             SELECT lower(hex(randomblob(16))), p.id, lower(hex(randomblob(16))), datetime('now'), {per_check} FROM projects p, g WHERE p.code = '{uuid}'; \
-             WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {per_check}) \
-             INSERT INTO pings (check_id, n, created, scheme, method, ua) \
-             SELECT c.id, g.n, datetime('now'), 'http', 'GET', '' FROM checks c, g; \
-             ANALYZE;",
-            uuid = project.uuid
-        ),
-        DbConn::Mysql(_) => bail!("filling MySQL is not implemented in this benchmark"),
-    };
-    conn.batch_execute(&sql).context("fill the database")?;
-    Ok(())
+    hc_bench::fill(conn, &project.uuid, opts.checks, opts.pings_per_check)
 }
