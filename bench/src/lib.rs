@@ -184,21 +184,6 @@ pub fn percentile(samples: &mut [std::time::Duration], q: f64) -> f64 {
         .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn wrk_output_is_read() {
-        let text = "Running 5s test @ http://127.0.0.1:1/\n  2 threads and 64 connections\n  Latency Distribution\n     50%  310.00us\n     75%  1.2ms\n     99%    2.50ms\n  123456 requests in 5.00s, 10.00MB read\n  Socket errors: connect 0, read 3, write 0, timeout 2\n  Non-2xx or 3xx responses: 7\nRequests/sec:  24691.20\nTransfer/sec:      2.00MB\n";
-        let r = super::parse_wrk(text).unwrap_or_default();
-        assert_eq!(
-            (r.requests, r.non_2xx, r.socket_errors, r.ok()),
-            (123_456, 7, 5, 123_449)
-        );
-        assert!((r.rps - 24_691.2).abs() < 1e-6);
-        assert!((r.p50_ms - 0.31).abs() < 1e-9 && (r.p99_ms - 2.5).abs() < 1e-9);
-    }
-}
-
 /// Adds `checks` checks to the project `project_uuid`, each with `per_check` pings
 /// numbered 1 to `per_check`, by set-based SQL, so that millions of rows take seconds.
 pub fn fill(
@@ -242,4 +227,19 @@ pub fn fill(
     };
     conn.batch_execute(&sql).context("fill the database")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrk_output_is_read() {
+        let text = "Running 5s test @ http://127.0.0.1:1/\n  2 threads and 64 connections\n  Latency Distribution\n     50%  310.00us\n     75%  1.2ms\n     99%    2.50ms\n  123456 requests in 5.00s, 10.00MB read\n  Socket errors: connect 0, read 3, write 0, timeout 2\n  Non-2xx or 3xx responses: 7\nRequests/sec:  24691.20\nTransfer/sec:      2.00MB\n";
+        let r = super::parse_wrk(text).unwrap_or_default();
+        assert_eq!(
+            (r.requests, r.non_2xx, r.socket_errors, r.ok()),
+            (123_456, 7, 5, 123_449)
+        );
+        assert!((r.rps - 24_691.2).abs() < 1e-6);
+        assert!((r.p50_ms - 0.31).abs() < 1e-9 && (r.p99_ms - 2.5).abs() < 1e-9);
+    }
 }
