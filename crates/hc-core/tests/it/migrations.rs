@@ -106,3 +106,50 @@ fn processes_migrating_at_once_do_not_collide() {
         "only one process applied migrations: {applied:?}"
     );
 }
+
+/// What SQLite plans for `sql`, one line per step.
+fn sqlite_plan(conn: &mut DbConn, sql: &str) -> String {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Step {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+        .load::<Step>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.detail)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn sendalerts_finds_due_reports_and_reminders_without_reading_every_profile() {
+    let (_db, pool) = crate::migrated();
+    let mut conn = pool.get().unwrap();
+    if !matches!(*conn, DbConn::Sqlite(_)) {
+        return; // the plan's wording is SQLite's
+    }
+    // The shapes of `reports::next_due` and `nags::next_due`.
+    let reports = sqlite_plan(
+        &mut conn,
+        "SELECT id FROM profiles WHERE reports IN ('daily', 'weekly', 'monthly') \
+         AND (next_report_date IS NULL OR next_report_date < '2026-12-06 09:00:00') \
+         ORDER BY next_report_date, id LIMIT 1",
+    );
+    assert!(
+        reports.contains("profiles_next_report_date"),
+        "due reports: {reports}"
+    );
+    let nags = sqlite_plan(
+        &mut conn,
+        "SELECT profiles.id FROM profiles INNER JOIN users ON users.id = profiles.user_id \
+         WHERE nag_period > 0 AND next_nag_date < '2026-12-06 09:00:00' \
+         ORDER BY next_nag_date LIMIT 1",
+    );
+    assert!(
+        nags.contains("profiles_next_nag_date"),
+        "due reminders: {nags}"
+    );
+}
