@@ -482,6 +482,16 @@ pub fn age_in_words(d: Duration) -> String {
     words.split(", ").next().unwrap_or_default().to_owned()
 }
 
+/// "3 minutes ago" for the dashboard, and "just now" under a second (where
+/// [`age_in_words`] would say "0 seconds ago").
+pub fn ago_in_words(d: Duration) -> String {
+    if d < Duration::seconds(1) {
+        "just now".to_owned()
+    } else {
+        format!("{} ago", age_in_words(d))
+    }
+}
+
 /// An alert for tests: check "Backups" (tags `prod www`) went down by timeout.
 #[cfg(test)]
 pub(crate) fn sample() -> Alert {
@@ -574,5 +584,9 @@ mod tests {
         );
         assert_eq!(duration_in_words(Duration::seconds(0)), "0 seconds");
         assert_eq!(age_in_words(Duration::seconds(7_380)), "2 hours");
+        assert_eq!(ago_in_words(Duration::seconds(7_380)), "2 hours ago");
+        assert_eq!(ago_in_words(Duration::seconds(1)), "1 second ago");
+        assert_eq!(ago_in_words(Duration::milliseconds(999)), "just now");
+        assert_eq!(ago_in_words(Duration::zero()), "just now");
     }
 }

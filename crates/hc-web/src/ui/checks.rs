@@ -10,7 +10,7 @@ use hc_core::db::DbConn;
 use hc_core::models::{Check, Project, User};
 use hc_core::status::Status;
 use hc_core::{checks, time};
-use hc_integrations::context::{age_in_words, duration_in_words};
+use hc_integrations::context::{ago_in_words, duration_in_words};
 use serde::Serialize;
 
 use super::{db, Form, PageError, Visitor};
@@ -187,7 +187,7 @@ fn row(state: &State, project: &Project, entry: Entry) -> Row {
         ping_url: ping_url(state, project, &check),
         schedule: schedule_words(&check),
         last_ping: match check.last_ping {
-            Some(t) => format!("{} ago", age_in_words(now - time::utc(t))),
+            Some(t) => ago_in_words(now - time::utc(t)),
             None => "Never".into(),
         },
         last_duration: check

@@ -4,7 +4,7 @@
 
 use actix_web::{web, HttpResponse};
 use hc_core::{demo, sessions, time};
-use hc_integrations::context::age_in_words;
+use hc_integrations::context::ago_in_words;
 use serde::Serialize;
 
 use super::{db, PageError, Visitor};
@@ -76,7 +76,7 @@ fn snippets(url: &str) -> Vec<Snippet> {
 
 fn last_ping_words(check: &hc_core::models::Check) -> String {
     match check.last_ping {
-        Some(t) => format!("{} ago", age_in_words(time::now() - time::utc(t))),
+        Some(t) => ago_in_words(time::now() - time::utc(t)),
         None => "Never".into(),
     }
 }

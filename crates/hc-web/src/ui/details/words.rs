@@ -6,7 +6,7 @@ use hc_core::models::{Channel, Check, Flip};
 use hc_core::schedule::tz;
 use hc_core::status::{Status, StoredStatus};
 use hc_core::time::utc;
-use hc_integrations::context::{age_in_words, duration_in_words};
+use hc_integrations::context::{age_in_words, ago_in_words, duration_in_words};
 
 /// `t` in the zone named `zone` (UTC if unknown), e.g. `2026-03-05 14:03:22 EET`.
 pub fn local_time(t: DateTime<Utc>, zone: &str) -> String {
@@ -99,7 +99,7 @@ pub fn status_sentence(
     now: DateTime<Utc>,
     last_flip: Option<&Flip>,
 ) -> String {
-    let ago = |t: DateTime<Utc>| format!("{} ago", age_in_words(now - t));
+    let ago = |t: DateTime<Utc>| ago_in_words(now - t);
     let last_ping = check.last_ping.map(utc);
     let last_start = check.last_start.map(utc);
     let grace = Duration::seconds(check.grace);

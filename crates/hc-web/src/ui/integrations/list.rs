@@ -12,7 +12,7 @@ use hc_core::models::{Channel, Check, Notification};
 use hc_core::schema::{channel_checks, notifications};
 use hc_core::{checks, time};
 use hc_integrations::catalogue;
-use hc_integrations::context::age_in_words;
+use hc_integrations::context::ago_in_words;
 use serde::Serialize;
 
 use super::{channel_or_404, forms, project_title, query, read_only};
@@ -94,10 +94,7 @@ fn latest_notifications(
 
 fn last_words(channel: &Channel, latest: Option<&Notification>) -> (String, &'static str) {
     let now = time::now();
-    let ago = |t: chrono::NaiveDateTime| {
-        let age = (now - time::utc(t)).max(Duration::zero());
-        format!("{} ago", age_in_words(age))
-    };
+    let ago = |t: chrono::NaiveDateTime| ago_in_words((now - time::utc(t)).max(Duration::zero()));
     let test = |n: &Notification| if n.check_id.is_none() { "test " } else { "" };
     match latest {
         Some(n) if n.status == "sent" => (
