@@ -71,8 +71,9 @@ impl Outcome {
 /// change these copies; [`flush`] writes the changed ones back once, at the end.
 pub struct Prefetched {
     checks: HashMap<String, Check>,
-    /// Codes of changed checks, in the order they first changed.
-    dirty: Vec<String>,
+    /// Codes of changed checks, in the order they first changed, with the status
+    /// they had in the database (`None` for a check this batch created).
+    dirty: Vec<(String, Option<String>)>,
 }
 
 impl Prefetched {
@@ -92,8 +93,9 @@ impl Prefetched {
     }
 
     fn changed(&mut self, check: Check) {
-        if !self.dirty.contains(&check.code) {
-            self.dirty.push(check.code.clone());
+        if !self.dirty.iter().any(|(code, _)| *code == check.code) {
+            let stored = self.checks.get(&check.code).map(|c| c.status.clone());
+            self.dirty.push((check.code.clone(), stored));
         }
         self.checks.insert(check.code.clone(), check);
     }
@@ -239,24 +241,40 @@ pub fn process(
 /// changes with the batch again for every batch, and MySQL's multi-table UPDATE
 /// needs another shape. Each runs on the backend's own connection, where diesel
 /// keeps it prepared (through the multi-connection it is prepared every time).
+///
+/// One by one, `status` is written only when it changed: SQLite rewrites an index
+/// entry for every indexed column named in an UPDATE, changed or not, and `status`
+/// is in `(project_id, status)`; leaving it out saves that on almost every ping.
 pub fn flush(conn: &mut DbConn, prefetched: &Prefetched) -> QueryResult<()> {
-    let dirty: Vec<&Check> = prefetched
+    let dirty: Vec<(&Check, bool)> = prefetched
         .dirty
         .iter()
-        .filter_map(|code| prefetched.checks.get(code))
+        .filter_map(|(code, stored)| {
+            let check = prefetched.checks.get(code)?;
+            Some((check, stored.as_deref() != Some(check.status.as_str())))
+        })
         .collect();
     macro_rules! one_by_one {
         ($c:expr) => {{
-            for check in &dirty {
-                diesel::update(checks::table.find(check.id))
-                    .set(PingChanges::of(check))
-                    .execute($c)?;
+            for (check, status_changed) in &dirty {
+                let changes = PingChanges::of(check);
+                let target = checks::table.find(check.id);
+                if *status_changed {
+                    diesel::update(target)
+                        .set((checks::status.eq(&check.status), changes))
+                        .execute($c)?;
+                } else {
+                    diesel::update(target).set(changes).execute($c)?;
+                }
             }
             Ok(())
         }};
     }
     match conn {
-        DbConn::Postgres(c) if dirty.len() > 1 => update_many(c, &dirty),
+        DbConn::Postgres(c) if dirty.len() > 1 => update_many(
+            c,
+            &dirty.iter().map(|(check, _)| *check).collect::<Vec<_>>(),
+        ),
         DbConn::Postgres(c) => one_by_one!(c),
         DbConn::Sqlite(c) => one_by_one!(c),
         DbConn::Mysql(c) => one_by_one!(c),
@@ -347,11 +365,11 @@ pub fn insert_pings(conn: &mut DbConn, rows: &[Ping]) -> QueryResult<usize> {
     }
 }
 
-/// The columns a ping can change: writing only these keeps the hot path short.
+/// The columns a ping changes, but for `status` (see [`flush`]): writing only these
+/// keeps the hot path short.
 #[derive(AsChangeset)]
 #[diesel(table_name = checks, treat_none_as_null = true)]
 struct PingChanges<'a> {
-    status: &'a str,
     last_ping: Option<chrono::NaiveDateTime>,
     last_start: Option<chrono::NaiveDateTime>,
     last_start_rid: Option<&'a str>,
@@ -364,7 +382,6 @@ struct PingChanges<'a> {
 impl<'a> PingChanges<'a> {
     fn of(check: &'a Check) -> Self {
         PingChanges {
-            status: &check.status,
             last_ping: check.last_ping,
             last_start: check.last_start,
             last_start_rid: check.last_start_rid.as_deref(),
