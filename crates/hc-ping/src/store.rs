@@ -296,20 +296,7 @@ const CHANGED: [(&str, &str); 9] = [
 
 /// PostgreSQL's `UPDATE checks ... FROM (VALUES ...)`: every changed check in one
 /// statement.
-fn update_many<C>(conn: &mut C, dirty: &[&Check]) -> QueryResult<()>
-where
-    C: Connection,
-    C::Backend: diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>
-        + diesel::sql_types::HasSqlType<diesel::sql_types::Text>
-        + diesel::sql_types::HasSqlType<diesel::sql_types::Timestamp>
-        + diesel::sql_types::HasSqlType<diesel::sql_types::Bool>,
-    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, C::Backend>,
-    String: diesel::serialize::ToSql<diesel::sql_types::Text, C::Backend>,
-    bool: diesel::serialize::ToSql<diesel::sql_types::Bool, C::Backend>,
-    chrono::NaiveDateTime: diesel::serialize::ToSql<diesel::sql_types::Timestamp, C::Backend>,
-    diesel::query_builder::BoxedSqlQuery<'static, C::Backend, diesel::query_builder::SqlQuery>:
-        diesel::query_dsl::methods::ExecuteDsl<C>,
-{
+fn update_many(conn: &mut diesel::PgConnection, dirty: &[&Check]) -> QueryResult<()> {
     use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
     let rows: Vec<String> = (0..dirty.len())
         .map(|row| {
@@ -330,7 +317,7 @@ where
         rows.join(", "),
         set.join(", ")
     );
-    let mut query = diesel::sql_query(sql).into_boxed::<C::Backend>();
+    let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
     for check in dirty {
         query = query
             .bind::<BigInt, _>(check.id)

@@ -6,7 +6,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::context::{Alert, OtherChecks, Period};
+use crate::context::{Alert, OtherChecks};
 use crate::failure::Failure;
 use crate::outbound::{Answer, Body, Outbound};
 
@@ -111,25 +111,9 @@ pub fn message(alert: &Alert) -> String {
         lines.push(escape(&reason));
     }
     lines.push(String::new());
-    let mut fact = |label: &str, value: &str| {
-        lines.push(format!("<b>{label}:</b> {}", escape(value)));
-    };
-    if !alert.project_name.is_empty() {
-        fact("Project", &alert.project_name);
+    for (label, value) in crate::chat::facts(alert) {
+        lines.push(format!("<b>{label}:</b> {}", escape(&value)));
     }
-    let tags = alert.tags();
-    if !tags.is_empty() {
-        fact("Tags", &tags.join(", "));
-    }
-    match alert.period() {
-        Period::Every(words) => fact("Period", &words),
-        Period::Schedule { expression, tz } => {
-            fact("Schedule", &expression);
-            fact("Time zone", &tz);
-        }
-    }
-    fact("Total pings", &alert.check.n_pings.to_string());
-    fact("Last ping", &alert.last_ping_words());
     match &alert.others {
         OtherChecks::None => {}
         OtherChecks::AllUp => {
