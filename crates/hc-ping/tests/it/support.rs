@@ -15,13 +15,46 @@ pub struct App {
     pub pool: Pool,
     pub project: ProvisionedProject,
     pub client: reqwest::Client,
-    shutdown: CancellationToken,
+    _receiver: Receiver,
     _db: TestDb,
 }
 
-impl Drop for App {
+/// A receiver running on a thread of its own, as in its own process. Dropping it
+/// stops it and waits until `hc_ping::run` has returned, its writer threads joined:
+/// a test process that exits while a writer still holds a PostgreSQL connection can
+/// crash in libpq's clean-up after the test passed.
+pub struct Receiver {
+    shutdown: CancellationToken,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Receiver {
+    fn start(
+        config: hc_core::config::Config,
+        pool: Pool,
+        listener: TcpListener,
+        options: hc_ping::Options,
+    ) -> Receiver {
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new()
+                .block_on(hc_ping::run(config, pool, listener, options, stop))
+                .unwrap();
+        });
+        Receiver {
+            shutdown,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Receiver {
     fn drop(&mut self) {
         self.shutdown.cancel();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -43,14 +76,7 @@ impl App {
         let config = db.hc_config(extra);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let shutdown = CancellationToken::new();
-        actix_web::rt::spawn(hc_ping::run(
-            config,
-            pool.clone(),
-            listener,
-            options,
-            shutdown.clone(),
-        ));
+        let receiver = Receiver::start(config, pool.clone(), listener, options);
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -60,7 +86,7 @@ impl App {
             pool,
             project,
             client,
-            shutdown,
+            _receiver: receiver,
             _db: db,
         }
     }
@@ -70,21 +96,19 @@ impl App {
     }
 
     /// Another receiver on the same database, with connections of its own, as a
-    /// second `hc-ping` process would have; it stops when the guard is dropped.
-    pub fn another_receiver(&self) -> (String, tokio_util::sync::DropGuard) {
+    /// second `hc-ping` process would have; it stops when the `Receiver` is dropped.
+    pub fn another_receiver(&self) -> (String, Receiver) {
         let pool = hc_core::db::connect(&self._db.config, 4, hc_core::db::OnStart::RequireMigrated)
             .unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let shutdown = CancellationToken::new();
-        actix_web::rt::spawn(hc_ping::run(
+        let receiver = Receiver::start(
             self._db.hc_config(&[]),
             pool,
             listener,
             hc_ping::Options::default(),
-            shutdown.clone(),
-        ));
-        (format!("http://{addr}"), shutdown.drop_guard())
+        );
+        (format!("http://{addr}"), receiver)
     }
 
     pub fn conn(&self) -> hc_core::db::PooledConn {
