@@ -58,14 +58,15 @@ impl TestDb {
                 }
             }
             Backend::Postgres => {
-                let admin_url =
-                    std::env::var("HC_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG.into());
+                let admin_url = no_gssapi(
+                    &std::env::var("HC_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG.into()),
+                );
                 let mut admin = diesel::PgConnection::establish(&admin_url)
                     .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
                 admin
                     .batch_execute(&format!("CREATE DATABASE {name}"))
                     .expect("create test database");
-                let url = replace_db_name(&admin_url, &name);
+                let url = no_gssapi(&replace_db_name(&admin_url, &name));
                 TestDb {
                     config: DbConfig::Postgres {
                         conninfo: Secret::new(url),
@@ -158,6 +159,18 @@ impl Default for TestDb {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// `url` with libpq's GSSAPI off. Test processes end while background threads
+/// (ping writers, mail senders) may still hold connections, and libpq's Kerberos
+/// clean-up at exit then crashes a process whose tests passed; nothing here uses
+/// Kerberos.
+fn no_gssapi(url: &str) -> String {
+    if url.contains("gssencmode=") {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}gssencmode=disable")
 }
 
 fn replace_db_name(url: &str, name: &str) -> String {
@@ -273,4 +286,30 @@ pub fn decode_quoted_printable(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_database_urls_turn_gssapi_off_once() {
+        let admin = no_gssapi("postgres://postgres@127.0.0.1:5432/postgres");
+        assert_eq!(
+            admin,
+            "postgres://postgres@127.0.0.1:5432/postgres?gssencmode=disable"
+        );
+        assert_eq!(
+            no_gssapi(&replace_db_name(&admin, "hc_test_1")),
+            "postgres://postgres@127.0.0.1:5432/hc_test_1?gssencmode=disable"
+        );
+        assert_eq!(
+            no_gssapi("postgres://h/db?sslmode=disable"),
+            "postgres://h/db?sslmode=disable&gssencmode=disable"
+        );
+        assert_eq!(
+            no_gssapi("postgres://h/db?gssencmode=prefer"),
+            "postgres://h/db?gssencmode=prefer"
+        );
+    }
 }
