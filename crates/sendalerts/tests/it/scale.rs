@@ -25,6 +25,19 @@ fn daemon(db: &TestDb) -> Child {
         .unwrap()
 }
 
+/// The daemons of a test, killed if the test ends early: a daemon left running keeps
+/// the test's output open and the test runner waiting for it.
+struct Daemons(Vec<Child>);
+
+impl Drop for Daemons {
+    fn drop(&mut self) {
+        for daemon in &mut self.0 {
+            let _ = daemon.kill();
+            let _ = daemon.wait();
+        }
+    }
+}
+
 #[test]
 fn three_daemons_notify_each_of_a_thousand_flips_once_per_channel() {
     let db = TestDb::new();
@@ -83,25 +96,39 @@ fn three_daemons_notify_each_of_a_thousand_flips_once_per_channel() {
     })
     .unwrap();
 
-    let mut daemons: Vec<Child> = (0..3).map(|_| daemon(&db)).collect();
+    let mut daemons = Daemons((0..3).map(|_| daemon(&db)).collect());
     // The checks fall due in four waves while the daemons run.
     let overdue = (time::now() - chrono::Duration::days(2)).naive_utc();
     for wave in ids.chunks(CHECKS / 4) {
-        diesel::update(checks::table.filter(checks::id.eq_any(wave)))
-            .set((
-                checks::last_ping.eq(Some(overdue)),
-                checks::alert_after.eq(Some(
-                    (time::now() - chrono::Duration::seconds(1)).naive_utc(),
-                )),
-            ))
-            .execute(conn)
-            .unwrap();
+        // The daemons lock these rows too: on MariaDB the test's own update can be
+        // chosen as a deadlock victim, and is then tried again, as an app would.
+        let mut tries = 0;
+        loop {
+            let updated = diesel::update(checks::table.filter(checks::id.eq_any(wave)))
+                .set((
+                    checks::last_ping.eq(Some(overdue)),
+                    checks::alert_after.eq(Some(
+                        (time::now() - chrono::Duration::seconds(1)).naive_utc(),
+                    )),
+                ))
+                .execute(conn);
+            match updated {
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::SerializationFailure,
+                    _,
+                )) if tries < 5 => tries += 1,
+                other => {
+                    other.unwrap();
+                    break;
+                }
+            }
+        }
         std::thread::sleep(Duration::from_millis(300));
     }
     let requests = sink.wait_for(2 * CHECKS, Duration::from_secs(90));
     // A moment more, to catch any duplicate still on its way.
     std::thread::sleep(Duration::from_millis(500));
-    for daemon in &mut daemons {
+    for daemon in &mut daemons.0 {
         let _ = Command::new("kill")
             .args(["-TERM", &daemon.id().to_string()])
             .status();
