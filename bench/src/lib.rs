@@ -119,6 +119,61 @@ pub fn rss_kb(pid: u32) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// CPU time (user and system) each thread of a process has used so far, by thread
+/// name; threads of one name are added up. Read from `/proc`, in its clock ticks of
+/// 10 ms (Linux's fixed `USER_HZ` of 100).
+pub fn thread_cpu(pid: u32) -> std::collections::BTreeMap<String, Duration> {
+    let mut by_name = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return by_name;
+    };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        if let Some((name, ticks)) = parse_task_stat(&stat) {
+            *by_name.entry(name).or_insert(Duration::ZERO) += Duration::from_millis(ticks * 10);
+        }
+    }
+    by_name
+}
+
+/// CPU time the whole machine has spent busy so far, all cores together (user,
+/// system and interrupts; not idle, I/O wait or steal), from `/proc/stat`. Under a
+/// load that saturates the cores, busy time per request is what a request costs
+/// the machine: the load generator's share included, and PostgreSQL's.
+pub fn machine_busy() -> Duration {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|stat| parse_busy_ticks(&stat))
+        .map_or(Duration::ZERO, |ticks| Duration::from_millis(ticks * 10))
+}
+
+fn parse_busy_ticks(stat: &str) -> Option<u64> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|n| n.parse().ok())
+        .collect::<Option<_>>()?;
+    // user, nice, system, idle, iowait, irq, softirq: guest time is inside user.
+    let field = |i: usize| ticks.get(i).copied();
+    Some(field(0)? + field(1)? + field(2)? + field(5)? + field(6)?)
+}
+
+/// The thread's name and its user plus system ticks, from one `/proc/.../stat` line.
+/// The name is in parentheses and may itself hold spaces or parentheses.
+fn parse_task_stat(stat: &str) -> Option<(String, u64)> {
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let name = stat.get(open + 1..close)?.to_owned();
+    // After the name: state is field 3, utime field 14 and stime field 15.
+    let fields: Vec<&str> = stat.get(close + 1..)?.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((name, utime + stime))
+}
+
 /// A binary built beside this one (`cargo build --release` puts them together).
 pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe()?;
@@ -241,5 +296,39 @@ mod tests {
         );
         assert!((r.rps - 24_691.2).abs() < 1e-6);
         assert!((r.p50_ms - 0.31).abs() < 1e-9 && (r.p99_ms - 2.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_threads_cpu_time_is_read_even_when_its_name_has_parentheses() {
+        let stat = "4242 (ping (writer) 0) S 1 1 1 0 -1 4194304 10 0 0 0 731 269 0 0 20 0 9 0";
+        assert_eq!(
+            super::parse_task_stat(stat),
+            Some(("ping (writer) 0".to_owned(), 1000))
+        );
+        assert_eq!(super::parse_task_stat("4242 (cut"), None);
+    }
+
+    #[test]
+    fn busy_time_leaves_out_idle_io_wait_and_steal() {
+        let stat = "cpu  100 2 30 5000 40 5 6 70 0 0\ncpu0 50 1 15 2500 20 2 3 35 0 0\n";
+        assert_eq!(super::parse_busy_ticks(stat), Some(143));
+        assert_eq!(super::parse_busy_ticks("cpu0 1 2 3\n"), None);
+        assert!(super::machine_busy() > std::time::Duration::ZERO);
+    }
+
+    #[test]
+    fn this_process_has_used_some_cpu_on_its_own_thread() {
+        let start = std::time::Instant::now();
+        let mut x = 0u64;
+        while start.elapsed() < std::time::Duration::from_millis(60) {
+            x = x.wrapping_add(std::hint::black_box(1));
+        }
+        let cpu = super::thread_cpu(std::process::id());
+        assert!(x > 0);
+        assert!(
+            cpu.values()
+                .any(|t| *t >= std::time::Duration::from_millis(20)),
+            "{cpu:?}"
+        );
     }
 }

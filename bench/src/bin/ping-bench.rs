@@ -1,14 +1,19 @@
 //! The ping receiver under load: `wrk` with 64 connections pinging 1,000 checks on
 //! SQLite and on PostgreSQL, beside a trivial actix-web "OK" handler measured in the
 //! same run. Prints requests per second, the ratio to the baseline, p99 latency, the
-//! receiver's peak memory, and checks that every 2xx is in the database.
+//! receiver's peak memory and its CPU time per ping, and checks that every 2xx is in
+//! the database.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Parser;
 use diesel::prelude::*;
-use hc_bench::{peak_rss_kb, sibling, spawn_server, stop, wrk, WrkReport};
+use hc_bench::{
+    machine_busy, peak_rss_kb, sibling, spawn_server, stop, thread_cpu, wrk, WrkReport,
+};
 use hc_core::config::Backend;
 use hc_core::models::Check;
 use hc_core::schema::checks;
@@ -57,18 +62,22 @@ fn main() -> anyhow::Result<()> {
     let trivial = sibling("trivial-server")?;
     let port = free_port();
     let server = spawn_server(&trivial, &[&format!("127.0.0.1:{port}")], &[], port)?;
+    let busy_before = machine_busy();
     let baseline = wrk(
         &format!("http://127.0.0.1:{port}"),
         opts.connections,
         opts.seconds,
         Some((&script, &args)),
     );
+    let baseline_busy = machine_busy().saturating_sub(busy_before);
     stop(server)?;
     let _ = std::fs::remove_dir_all(&dir);
     let baseline = baseline?;
     println!(
-        "baseline (trivial actix-web handler): {:.0} req/s, p99 {:.2} ms",
-        baseline.rps, baseline.p99_ms
+        "baseline (trivial actix-web handler): {:.0} req/s, p99 {:.2} ms, machine CPU {:.1} µs per request",
+        baseline.rps,
+        baseline.p99_ms,
+        per_request(baseline_busy, baseline.requests)
     );
 
     let mut failed = false;
@@ -97,7 +106,13 @@ fn main() -> anyhow::Result<()> {
             ),
             other => bail!("unknown backend {other}"),
         };
-        let (report, peak_kb, stored) = run_receiver(backend, &opts, &script)?;
+        let Run {
+            report,
+            peak_kb,
+            stored,
+            cpu,
+            machine,
+        } = run_receiver(backend, &opts, &script)?;
         let ratio = report.rps / baseline.rps;
         let rss_mb = peak_kb as f64 / 1024.0;
         println!(
@@ -111,6 +126,27 @@ fn main() -> anyhow::Result<()> {
             stored,
             report.non_2xx,
             report.socket_errors
+        );
+        // CPU time per stored ping: steadier than req/s on a shared machine, and the
+        // writers' share is the part one core cannot spread over two.
+        let per_ping = |t: Duration| per_request(t, stored);
+        let total: Duration = cpu.values().sum();
+        let writers: Duration = cpu
+            .iter()
+            .filter(|(name, _)| name.starts_with("ping-writer"))
+            .map(|(_, t)| *t)
+            .sum();
+        let others: Vec<String> = cpu
+            .iter()
+            .filter(|(_, t)| !t.is_zero())
+            .map(|(name, t)| format!("{name} {:.1}", per_ping(*t)))
+            .collect();
+        println!(
+            "  CPU per ping: {:.1} µs on the machine (wrk and any database server included), {:.1} µs in the receiver, {:.1} µs of it in its writers ({})",
+            per_ping(machine),
+            per_ping(total),
+            per_ping(writers),
+            others.join(", ")
         );
         // Requests in flight when wrk stops may be stored without being counted by wrk.
         let counts_ok =
@@ -136,11 +172,24 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_receiver(
-    backend: Backend,
-    opts: &Opts,
-    script: &str,
-) -> anyhow::Result<(WrkReport, u64, u64)> {
+/// What one load on the receiver measured.
+struct Run {
+    report: WrkReport,
+    peak_kb: u64,
+    /// Pings in the database afterwards.
+    stored: u64,
+    /// CPU time the receiver's threads used under the load, by thread name.
+    cpu: BTreeMap<String, Duration>,
+    /// Busy CPU time of the whole machine under the load.
+    machine: Duration,
+}
+
+/// Microseconds of CPU time per request.
+fn per_request(cpu: Duration, requests: u64) -> f64 {
+    cpu.as_secs_f64() * 1e6 / requests.max(1) as f64
+}
+
+fn run_receiver(backend: Backend, opts: &Opts, script: &str) -> anyhow::Result<Run> {
     let db = TestDb::on(backend);
     let pool = db.migrated_pool();
     let mut conn = pool.get()?;
@@ -190,6 +239,8 @@ fn run_receiver(
     )?;
     let pid = receiver.id();
     let args = vec![codes_file.to_string_lossy().into_owned()];
+    let before = thread_cpu(pid);
+    let busy_before = machine_busy();
     let (report, peak) = peak_rss_kb(pid, || {
         wrk(
             &format!("http://127.0.0.1:{port}"),
@@ -198,6 +249,14 @@ fn run_receiver(
             Some((script, &args)),
         )
     });
+    let machine = machine_busy().saturating_sub(busy_before);
+    let cpu = thread_cpu(pid)
+        .into_iter()
+        .map(|(name, t)| {
+            let spent = t.saturating_sub(before.get(&name).copied().unwrap_or_default());
+            (name, spent)
+        })
+        .collect();
     let report = report?;
     stop(receiver)?;
     // n_pings counts every stored ping and is never lowered by pruning.
@@ -207,5 +266,11 @@ fn run_receiver(
         .load(&mut pool.get()?)?;
     let stored: i64 = counts.iter().sum();
     let _ = std::fs::remove_dir_all(&dir);
-    Ok((report, peak, u64::try_from(stored).unwrap_or(0)))
+    Ok(Run {
+        report,
+        peak_kb: peak,
+        stored: u64::try_from(stored).unwrap_or(0),
+        cpu,
+        machine,
+    })
 }

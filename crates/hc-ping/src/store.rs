@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 use hc_core::checks::{self as check_ops, By};
-use hc_core::db::DbConn;
+use hc_core::db::{DbConn, InJsonArray, UpdateWhere};
 use hc_core::models::{ChannelCheck, Check, Ping};
 use hc_core::ping::{self, Endpoint, PingPath, Target};
 use hc_core::schema::{channel_checks, channels, checks, flips, pings, profiles, projects};
@@ -123,20 +123,10 @@ pub fn prefetch(conn: &mut DbConn, requests: &[&Request]) -> QueryResult<Prefetc
         };
     }
     let found: Vec<Check> = match conn {
-        // `IN (SELECT value FROM json_each(?))`: one statement shape whatever the
-        // batch's size, so SQLite parses it once and diesel keeps it prepared, where
-        // `IN (?, ?, ...)` would be parsed again for every length.
+        // `IN (SELECT value FROM json_each(?))`: one statement whatever the batch's
+        // size, kept prepared, where `IN (?, ?, ...)` is parsed again for every length.
         DbConn::Sqlite(c) => checks::table
-            .filter(
-                diesel::dsl::sql::<diesel::sql_types::Bool>(
-                    "checks.code IN (SELECT value FROM json_each(",
-                )
-                .bind::<diesel::sql_types::Text, _>(
-                    serde_json::to_string(&codes)
-                        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?,
-                )
-                .sql("))"),
-            )
+            .filter(InJsonArray::new(checks::code, &codes)?)
             .order(checks::id)
             .select(Check::as_select())
             .load(c)?,
@@ -258,13 +248,13 @@ pub fn flush(conn: &mut DbConn, prefetched: &Prefetched) -> QueryResult<()> {
         ($c:expr) => {{
             for (check, status_changed) in &dirty {
                 let changes = PingChanges::of(check);
-                let target = checks::table.find(check.id);
+                // Two shapes, both kept prepared (diesel parses its own UPDATEs anew).
+                let target = checks::id.eq(check.id);
                 if *status_changed {
-                    diesel::update(target)
-                        .set((checks::status.eq(&check.status), changes))
-                        .execute($c)?;
+                    let status = checks::status.eq(&check.status);
+                    UpdateWhere::new(checks::table, (status, changes), target).execute($c)?;
                 } else {
-                    diesel::update(target).set(changes).execute($c)?;
+                    UpdateWhere::new(checks::table, changes, target).execute($c)?;
                 }
             }
             Ok(())

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hc_core::db::Pool;
+use hc_core::db::{Pool, PooledConn};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{self, Answer, PruneDue, Request};
@@ -67,7 +67,46 @@ impl Writer {
     }
 }
 
+/// A writer's own connection, kept from batch to batch: SQLite's page cache and
+/// every prepared statement belong to one connection, and a pooled connection
+/// taken afresh for each batch (another one whenever the checkpointer held the
+/// last) started cold, re-reading pages the writer had just written. Dropped after
+/// an error, so that a broken connection is replaced by the pool.
+struct Held<'a> {
+    pool: &'a Pool,
+    conn: Option<PooledConn>,
+}
+
+impl<'a> Held<'a> {
+    fn new(pool: &'a Pool) -> Self {
+        Held { pool, conn: None }
+    }
+
+    fn get(&mut self) -> Result<&mut PooledConn, String> {
+        if self.conn.is_none() {
+            let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+            if let hc_core::db::DbConn::Sqlite(c) = &mut *conn {
+                // Checkpoints happen on the checkpoint thread, not in the middle of
+                // a batch; this high mark only matters if that thread falls behind.
+                // The cache holds the pages a stream of pings keeps touching.
+                use diesel::connection::SimpleConnection;
+                c.batch_execute("PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -32000")
+                    .map_err(|e| e.to_string())?;
+            }
+            self.conn = Some(conn);
+        }
+        self.conn
+            .as_mut()
+            .ok_or_else(|| "no database connection".to_owned())
+    }
+
+    fn discard(&mut self) {
+        self.conn = None;
+    }
+}
+
 fn run(queue: &Mutex<mpsc::Receiver<Job>>, pool: &Pool) {
+    let mut held = Held::new(pool);
     loop {
         let batch = {
             // One writer collects a batch at a time; the others meanwhile commit theirs.
@@ -84,29 +123,35 @@ fn run(queue: &Mutex<mpsc::Receiver<Job>>, pool: &Pool) {
             }
             batch
         };
-        write(pool, batch);
+        write(&mut held, batch);
     }
 }
 
-fn write(pool: &Pool, mut batch: Vec<Job>) {
+fn write(held: &mut Held<'_>, mut batch: Vec<Job>) {
     // Checks pinged by UUID are locked in id order by one query; slug pings lock theirs
     // one by one, so a stable order keeps receivers sharing a database from
     // deadlocking on each other's batches. Pings of one check keep their order.
     batch.sort_by(|a, b| target_key(&a.request).cmp(&target_key(&b.request)));
-    match store_all(pool, &batch) {
+    let stored = held.get().and_then(|conn| store_all(conn, &batch));
+    if stored.is_err() {
+        held.discard();
+    }
+    match stored {
         Ok(results) => {
             let mut prunes = Vec::new();
             for (job, (answer, prune)) in batch.into_iter().zip(results) {
                 let _ = job.reply.send(Ok(answer));
                 prunes.extend(prune);
             }
-            prune_all(pool, &prunes);
+            if let Ok(conn) = held.get() {
+                prune_all(conn, &prunes);
+            }
         }
         // One bad ping must not cost the others theirs: store them one by one.
         Err(e) if batch.len() > 1 => {
             tracing::warn!(error = %e, pings = batch.len(), "batch failed; storing its pings one by one");
             for job in batch {
-                write(pool, vec![job]);
+                write(held, vec![job]);
             }
         }
         Err(e) => {
@@ -194,15 +239,7 @@ fn checkpoint(pool: &Pool) -> Result<i32, String> {
         .map_err(|e| e.to_string())
 }
 
-fn store_all(pool: &Pool, batch: &[Job]) -> Result<Vec<Stored>, String> {
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    if let hc_core::db::DbConn::Sqlite(c) = &mut *conn {
-        // Checkpoints happen on the checkpoint thread, not in the middle of a batch;
-        // this high mark only matters if that thread falls behind.
-        use diesel::connection::SimpleConnection;
-        c.batch_execute("PRAGMA wal_autocheckpoint = 10000")
-            .map_err(|e| e.to_string())?;
-    }
+fn store_all(conn: &mut PooledConn, batch: &[Job]) -> Result<Vec<Stored>, String> {
     conn.write_tx(|conn| {
         let mut rows = Vec::with_capacity(batch.len());
         let mut results = Vec::with_capacity(batch.len());
@@ -222,26 +259,18 @@ fn store_all(pool: &Pool, batch: &[Job]) -> Result<Vec<Stored>, String> {
 }
 
 /// Every 100th ping of a check trims its history (spec §1.7), after the answers went out.
-fn prune_all(pool: &Pool, due: &[PruneDue]) {
-    if due.is_empty() {
-        return;
-    }
-    let result = pool
-        .get()
-        .map_err(hc_core::Error::from)
-        .and_then(|mut conn| {
-            for item in due {
-                let limit = hc_core::prune::ping_limit(&mut conn, item.check_id)?;
-                hc_core::prune::prune_check(
-                    &mut conn,
-                    item.check_id,
-                    item.n_pings,
-                    limit,
-                    hc_core::time::now(),
-                )?;
-            }
-            Ok(())
-        });
+fn prune_all(conn: &mut PooledConn, due: &[PruneDue]) {
+    let result = due.iter().try_for_each(|item| {
+        let limit = hc_core::prune::ping_limit(conn, item.check_id)?;
+        hc_core::prune::prune_check(
+            conn,
+            item.check_id,
+            item.n_pings,
+            limit,
+            hc_core::time::now(),
+        )
+        .map(|_| ())
+    });
     if let Err(e) = result {
         // Pruning is housekeeping: the next 100th ping tries again.
         tracing::warn!(error = %e, "pruning failed");

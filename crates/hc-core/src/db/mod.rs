@@ -3,6 +3,7 @@
 //! and write transactions that take SQLite's write lock up front.
 
 mod migrations;
+mod prepared;
 
 use std::path::Path;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use crate::config::DbConfig;
 use crate::Error;
 
 pub use migrations::{pending_migrations, revert_all_migrations, run_migrations};
+pub use prepared::{InJsonArray, UpdateWhere};
 
 /// A connection to whichever backend the configuration names.
 #[derive(diesel::MultiConnection)]

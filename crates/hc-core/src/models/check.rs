@@ -150,7 +150,7 @@ impl Check {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = pings)]
 // `None` is NULL, never the column's default (every nullable column defaults to NULL):
-// then SQLite gets one multi-row INSERT per batch instead of a statement per row.
+// then the INSERT has one shape whatever the values, which diesel keeps prepared.
 #[diesel(treat_none_as_default_value = false)]
 pub struct Ping {
     #[diesel(skip_insertion)]
