@@ -5,6 +5,7 @@ mod error;
 mod handler;
 mod health;
 mod heartbeat;
+mod pg_batch;
 mod store;
 mod writer;
 

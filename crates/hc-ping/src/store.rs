@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use hc_core::checks::{self as check_ops, By};
 use hc_core::db::{DbConn, InJsonArray, UpdateWhere};
+
+use crate::pg_batch::{InsertPings, UpdateChecks};
 use hc_core::models::{ChannelCheck, Check, Ping};
 use hc_core::ping::{self, Endpoint, PingPath, Target};
 use hc_core::schema::{channel_checks, channels, checks, flips, pings, profiles, projects};
@@ -226,11 +228,10 @@ pub fn process(
 }
 
 /// Writes the batch's changed checks back: one statement on PostgreSQL (a round
-/// trip per check would dominate), and on SQLite and MySQL one prepared statement
-/// of one shape, run for each check: SQLite would parse a statement whose length
-/// changes with the batch again for every batch, and MySQL's multi-table UPDATE
-/// needs another shape. Each runs on the backend's own connection, where diesel
-/// keeps it prepared (through the multi-connection it is prepared every time).
+/// trip per check would dominate; see [`crate::pg_batch`]), and on SQLite and MySQL
+/// one statement per check, of one shape so that it stays prepared. Each runs on the
+/// backend's own connection: through the multi-connection, diesel prepares every
+/// statement anew.
 ///
 /// One by one, `status` is written only when it changed: SQLite rewrites an index
 /// entry for every indexed column named in an UPDATE, changed or not, and `status`
@@ -261,71 +262,20 @@ pub fn flush(conn: &mut DbConn, prefetched: &Prefetched) -> QueryResult<()> {
         }};
     }
     match conn {
-        DbConn::Postgres(c) if dirty.len() > 1 => update_many(
-            c,
-            &dirty.iter().map(|(check, _)| *check).collect::<Vec<_>>(),
-        ),
-        DbConn::Postgres(c) => one_by_one!(c),
+        DbConn::Postgres(_) if dirty.is_empty() => Ok(()),
+        DbConn::Postgres(c) => {
+            let checks: Vec<&Check> = dirty.iter().map(|(check, _)| *check).collect();
+            UpdateChecks::of(&checks).execute(c).map(|_| ())
+        }
         DbConn::Sqlite(c) => one_by_one!(c),
         DbConn::Mysql(c) => one_by_one!(c),
     }
 }
 
-/// The columns a ping changes, as bound in [`update_many`], with PostgreSQL's types.
-const CHANGED: [(&str, &str); 9] = [
-    ("id", "bigint"),
-    ("status", "text"),
-    ("last_ping", "timestamp"),
-    ("last_start", "timestamp"),
-    ("last_start_rid", "text"),
-    ("last_duration", "bigint"),
-    ("has_confirmation_link", "boolean"),
-    ("alert_after", "timestamp"),
-    ("n_pings", "bigint"),
-];
-
-/// PostgreSQL's `UPDATE checks ... FROM (VALUES ...)`: every changed check in one
-/// statement.
-fn update_many(conn: &mut diesel::PgConnection, dirty: &[&Check]) -> QueryResult<()> {
-    use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
-    let rows: Vec<String> = (0..dirty.len())
-        .map(|row| {
-            let cells: Vec<String> = CHANGED
-                .iter()
-                .enumerate()
-                // Numbered and typed, so that `VALUES` rows have column types.
-                .map(|(col, (_, ty))| format!("${}::{ty}", row * CHANGED.len() + col + 1))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect();
-    let names: Vec<&str> = CHANGED.iter().map(|(name, _)| *name).collect();
-    let set: Vec<String> = names[1..].iter().map(|n| format!("{n} = v.{n}")).collect();
-    let sql = format!(
-        "WITH v({}) AS (VALUES {}) UPDATE checks SET {} FROM v WHERE checks.id = v.id",
-        names.join(", "),
-        rows.join(", "),
-        set.join(", ")
-    );
-    let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
-    for check in dirty {
-        query = query
-            .bind::<BigInt, _>(check.id)
-            .bind::<Text, _>(check.status.clone())
-            .bind::<Nullable<Timestamp>, _>(check.last_ping)
-            .bind::<Nullable<Timestamp>, _>(check.last_start)
-            .bind::<Nullable<Text>, _>(check.last_start_rid.clone())
-            .bind::<Nullable<BigInt>, _>(check.last_duration)
-            .bind::<Bool, _>(check.has_confirmation_link)
-            .bind::<Nullable<Timestamp>, _>(check.alert_after)
-            .bind::<BigInt, _>(check.n_pings);
-    }
-    query.execute(conn).map(|_| ())
-}
-
-/// Stores the batch's pings: one multi-row statement on servers (the
-/// multi-connection does not offer those), and on SQLite one prepared one-row
-/// statement per ping, which beats parsing a statement that changes with the batch.
+/// Stores the batch's pings: on PostgreSQL one statement of one shape (see
+/// [`crate::pg_batch`]), on MySQL one multi-row statement (the multi-connection
+/// does not offer those), and on SQLite one prepared one-row statement per ping,
+/// which beats parsing a statement that changes with the batch.
 pub fn insert_pings(conn: &mut DbConn, rows: &[Ping]) -> QueryResult<usize> {
     if rows.is_empty() {
         return Ok(0);
@@ -337,7 +287,7 @@ pub fn insert_pings(conn: &mut DbConn, rows: &[Ping]) -> QueryResult<usize> {
             }
             Ok(rows.len())
         }
-        DbConn::Postgres(c) => diesel::insert_into(pings::table).values(rows).execute(c),
+        DbConn::Postgres(c) => InsertPings::of(rows).execute(c),
         DbConn::Mysql(c) => diesel::insert_into(pings::table).values(rows).execute(c),
     }
 }
