@@ -11,6 +11,19 @@ use diesel::sql_types::{Array, BigInt, Binary, Bool, Integer, Nullable, Text, Ti
 use diesel::QueryResult;
 use hc_core::models::{Check, Ping};
 
+/// Binds one array per column, separated by commas.
+macro_rules! bind_columns {
+    ($out:ident, $($sql_type:ty => $values:expr),+ $(,)?) => {{
+        let mut first = true;
+        $(
+            if !std::mem::take(&mut first) {
+                $out.push_sql(", ");
+            }
+            $out.push_bind_param::<$sql_type, _>($values)?;
+        )+
+    }};
+}
+
 /// Writes back the columns a ping changes, for every check of a batch.
 pub struct UpdateChecks<'a> {
     id: Vec<i64>,
@@ -49,23 +62,18 @@ impl QueryFragment<Pg> for UpdateChecks<'_> {
              has_confirmation_link = v.has_confirmation_link, \
              alert_after = v.alert_after, n_pings = v.n_pings FROM unnest(",
         );
-        out.push_bind_param::<Array<BigInt>, _>(&self.id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&self.status)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Timestamp>>, _>(&self.last_ping)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Timestamp>>, _>(&self.last_start)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.last_start_rid)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.last_duration)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Bool>, _>(&self.has_confirmation_link)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Timestamp>>, _>(&self.alert_after)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<BigInt>, _>(&self.n_pings)?;
+        bind_columns!(
+            out,
+            Array<BigInt> => &self.id,
+            Array<Text> => &self.status,
+            Array<Nullable<Timestamp>> => &self.last_ping,
+            Array<Nullable<Timestamp>> => &self.last_start,
+            Array<Nullable<Text>> => &self.last_start_rid,
+            Array<Nullable<BigInt>> => &self.last_duration,
+            Array<Bool> => &self.has_confirmation_link,
+            Array<Nullable<Timestamp>> => &self.alert_after,
+            Array<BigInt> => &self.n_pings,
+        );
         out.push_sql(
             ") AS v(id, status, last_ping, last_start, last_start_rid, last_duration, \
              has_confirmation_link, alert_after, n_pings) WHERE checks.id = v.id",
@@ -113,27 +121,20 @@ impl QueryFragment<Pg> for InsertPings<'_> {
             "INSERT INTO pings (check_id, n, created, kind, scheme, remote_addr, method, \
              ua, body, exitstatus, rid) SELECT * FROM unnest(",
         );
-        out.push_bind_param::<Array<BigInt>, _>(&self.check_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.n)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Timestamp>, _>(&self.created)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.kind)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&self.scheme)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.remote_addr)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&self.method)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&self.ua)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Binary>>, _>(&self.body)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Integer>>, _>(&self.exitstatus)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.rid)?;
+        bind_columns!(
+            out,
+            Array<BigInt> => &self.check_id,
+            Array<Nullable<BigInt>> => &self.n,
+            Array<Timestamp> => &self.created,
+            Array<Nullable<Text>> => &self.kind,
+            Array<Text> => &self.scheme,
+            Array<Nullable<Text>> => &self.remote_addr,
+            Array<Text> => &self.method,
+            Array<Text> => &self.ua,
+            Array<Nullable<Binary>> => &self.body,
+            Array<Nullable<Integer>> => &self.exitstatus,
+            Array<Nullable<Text>> => &self.rid,
+        );
         out.push_sql(")");
         Ok(())
     }

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use hc_core::checks::{self as check_ops, By};
 use hc_core::db::{DbConn, InJsonArray, UpdateWhere};
-
-use crate::pg_batch::{InsertPings, UpdateChecks};
 use hc_core::models::{ChannelCheck, Check, Ping};
 use hc_core::ping::{self, Endpoint, PingPath, Target};
 use hc_core::schema::{channel_checks, channels, checks, flips, pings, profiles, projects};
+
+use crate::pg_batch::{InsertPings, UpdateChecks};
 
 /// What the receiver learned from the request before touching the database.
 #[derive(Debug, Clone)]

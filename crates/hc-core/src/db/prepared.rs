@@ -122,7 +122,7 @@ mod tests {
     }
 
     /// The SQL of every statement the connection prepared and kept, in order.
-    pub(crate) fn record_caching(conn: &mut SqliteConnection) -> Arc<Mutex<Vec<String>>> {
+    fn record_caching(conn: &mut SqliteConnection) -> Arc<Mutex<Vec<String>>> {
         let cached = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&cached);
         conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
